@@ -1,0 +1,30 @@
+"""Sign-in, sign-out and accepting an invitation (setting the first password)."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import reverse_lazy
+
+from .forms import InvitationPasswordForm, LoginForm
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    template_name = "accounts/logged_out.html"
+
+
+class AcceptInvitationView(auth_views.PasswordResetConfirmView):
+    """An invitation is a single-use link that expires (PASSWORD_RESET_TIMEOUT, 72 h).
+
+    Django's token is bound to the password hash and last login, so the link
+    stops working as soon as it has been used.
+    """
+
+    template_name = "accounts/accept_invitation.html"
+    form_class = InvitationPasswordForm
+    post_reset_login = True
+    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
+    success_url = reverse_lazy("network:home")

@@ -1,0 +1,225 @@
+"""Demo data: a secretariat, four facilities with admins and staff, three patients.
+
+Idempotent: running it again changes nothing. Every account gets the same demo
+password; the secretariat and facility admins get a TOTP device with a fixed
+demo key, printed only when DEBUG is on.
+"""
+
+import hashlib
+from base64 import b32encode
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from network import services
+from network.access import SECRETARIAT_GROUP
+from network.models import (
+    Facility,
+    FacilityKind,
+    FacilityMembership,
+    FacilityStatus,
+    MembershipRole,
+    PatientPage,
+    PatientsIndexPage,
+)
+
+DEMO_PASSWORD = "Mimamori-demo-2026"
+DOMAIN = "demo.mimamori.example"
+
+FACILITIES = [
+    {
+        "key": "clinic",
+        "kind": FacilityKind.MEDICAL,
+        "code": "1810000001",
+        "name": "みまもり在宅クリニック",
+        "name_kana": "みまもりざいたくくりにっく",
+        "medical_net": True,
+        "admin": ("管理", "診療所", "かんり", "しんりょうじょ"),
+        "staff": [
+            ("clinic-doctor", "山田", "一郎", "やまだ", "いちろう", "医師"),
+            ("clinic-nurse", "佐藤", "花子", "さとう", "はなこ", "看護師"),
+        ],
+    },
+    {
+        "key": "pharmacy",
+        "kind": FacilityKind.PHARMACY,
+        "code": "1840000002",
+        "name": "さくら調剤薬局",
+        "name_kana": "さくらちょうざいやっきょく",
+        "medical_net": False,
+        "admin": ("管理", "薬局", "かんり", "やっきょく"),
+        "staff": [
+            ("pharmacy-1", "鈴木", "健", "すずき", "けん", "薬剤師"),
+            ("pharmacy-2", "高橋", "美穂", "たかはし", "みほ", "薬剤師"),
+        ],
+    },
+    {
+        "key": "nurse",
+        "kind": FacilityKind.VISITING_NURSE,
+        "code": "1860000003",
+        "name": "ひまわり訪問看護ステーション",
+        "name_kana": "ひまわりほうもんかんごすてーしょん",
+        "medical_net": False,
+        "admin": ("管理", "訪問看護", "かんり", "ほうもんかんご"),
+        "staff": [
+            ("nurse-1", "田中", "由美", "たなか", "ゆみ", "看護師"),
+            ("nurse-2", "伊藤", "翔", "いとう", "しょう", "理学療法士"),
+        ],
+    },
+    {
+        "key": "care",
+        "kind": FacilityKind.HOME_CARE_SUPPORT,
+        "code": "1870000004",
+        "name": "あおぞら居宅介護支援事業所",
+        "name_kana": "あおぞらきょたくかいごしえんじぎょうしょ",
+        "medical_net": False,
+        "admin": ("管理", "居宅", "かんり", "きょたく"),
+        "staff": [
+            ("care-1", "渡辺", "恵", "わたなべ", "めぐみ", "介護支援専門員（ケアマネジャー）"),
+            ("care-2", "中村", "大輔", "なかむら", "だいすけ", "介護支援専門員（ケアマネジャー）"),
+        ],
+    },
+]
+
+# (name, kana, birth date, sex, {facility key: [staff keys linked]}, family members)
+PATIENTS = [
+    (
+        "福井 トメ",
+        "ふくい とめ",
+        "1936-04-12",
+        "female",
+        {
+            "clinic": ["clinic-doctor", "clinic-nurse"],
+            "pharmacy": ["pharmacy-1"],
+            "nurse": ["nurse-1", "nurse-2"],
+            "care": ["care-1"],
+        },
+        [
+            ("family-1", "福井", "美咲", "ふくい", "みさき", "長女"),
+            ("family-2", "福井", "健太", "ふくい", "けんた", "長男"),
+        ],
+    ),
+    (
+        "越前 一郎",
+        "えちぜん いちろう",
+        "1941-09-30",
+        "male",
+        {"clinic": ["clinic-doctor"], "nurse": ["nurse-1"]},
+        [],
+    ),
+    (
+        "若狭 ミツ",
+        "わかさ みつ",
+        "1939-01-05",
+        "female",
+        {"pharmacy": ["pharmacy-2"], "care": ["care-2"]},
+        [],
+    ),
+]
+
+
+def demo_email(local):
+    return f"{local}@{DOMAIN}"
+
+
+def demo_totp_key(email):
+    """A fixed, per-account demo key (hex, 20 bytes) so the demo codes survive re-seeding."""
+    return hashlib.sha1(f"mimamori-demo:{email}".encode()).hexdigest()  # noqa: S324 (demo only)
+
+
+class Command(BaseCommand):
+    help = "Create the demo secretariat, facilities, staff, patients and teams (idempotent)."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            accounts = self._seed()
+        self._report(accounts)
+
+    def _user(self, local, last, first, last_kana, first_kana, totp=False):
+        User = get_user_model()
+        email = demo_email(local)
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = services.create_user(
+                email, last, first, last_kana, first_kana, password=DEMO_PASSWORD
+            )
+        if totp and not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            TOTPDevice.objects.create(
+                user=user, name="認証アプリ（デモ）", key=demo_totp_key(email), confirmed=True
+            )
+        return user
+
+    def _membership(self, user, facility, role, **fields):
+        exists = FacilityMembership.objects.active().filter(user=user, facility=facility)
+        if not exists.exists():
+            services.add_membership(user, facility, role, **fields)
+
+    def _seed(self):
+        accounts = []
+        secretariat = self._user("jimukyoku", "事務局", "太郎", "じむきょく", "たろう", totp=True)
+        secretariat.groups.add(Group.objects.get(name=SECRETARIAT_GROUP))
+        accounts.append(("事務局", secretariat, True))
+
+        facilities, staff = {}, {}
+        for spec in FACILITIES:
+            admin_email = demo_email(f"admin-{spec['key']}")
+            facility = Facility.objects.filter(code=spec["code"]).first()
+            if facility is None:
+                facility = services.save_facility(
+                    Facility(
+                        kind=spec["kind"],
+                        code=spec["code"],
+                        name=spec["name"],
+                        name_kana=spec["name_kana"],
+                        address="福井県福井市大手3-17-1",
+                        phone="0776-00-0000",
+                        representative="代表 太郎",
+                        admin_email=admin_email,
+                        medical_net=spec["medical_net"],
+                        vpn_request_count=2,
+                        status=FacilityStatus.ACTIVE,
+                    )
+                )
+            facilities[spec["key"]] = facility
+            admin = self._user(f"admin-{spec['key']}", *spec["admin"], totp=True)
+            self._membership(admin, facility, MembershipRole.ADMIN)
+            accounts.append((f"施設内管理者（{facility.name}）", admin, True))
+            for local, last, first, last_kana, first_kana, job in spec["staff"]:
+                user = self._user(local, last, first, last_kana, first_kana)
+                self._membership(user, facility, MembershipRole.STAFF, job_title=job)
+                staff[local] = (user, facility)
+                accounts.append((f"{job}（{facility.name}）", user, False))
+
+        index = PatientsIndexPage.objects.get()
+        for name, kana, birth, sex, team, family in PATIENTS:
+            patient = PatientPage.objects.filter(title=name, name_kana=kana).first()
+            if patient is None:
+                patient = services.create_patient(
+                    index, name, kana, birth_date=birth, sex=sex, consent_date="2026-04-01"
+                )
+            for key, members in team.items():
+                services.link_facility(patient, facilities[key])
+                for local in members:
+                    user, facility = staff[local]
+                    services.link_member(patient, user, facility)
+            for local, last, first, last_kana, first_kana, relation in family:
+                user = self._user(local, last, first, last_kana, first_kana)
+                services.add_family_member(patient, user, relation)
+                accounts.append((f"家族（{name} さんの{relation}）", user, False))
+        return accounts
+
+    def _report(self, accounts):
+        self.stdout.write(self.style.SUCCESS("デモデータを用意しました（何度実行しても同じ状態になります）。"))
+        self.stdout.write(f"パスワード（全アカウント共通・デモ専用）: {DEMO_PASSWORD}")
+        for role, user, totp in accounts:
+            line = f"  {role:<40} {user.email}"
+            if totp and settings.DEBUG:
+                key = b32encode(bytes.fromhex(demo_totp_key(user.email))).decode()
+                line += f"  TOTPキー: {key}"
+            self.stdout.write(line)
+        if settings.DEBUG:
+            self.stdout.write("確認コードは、デモ環境ではコード入力画面にも表示されます。")

@@ -1,0 +1,32 @@
+"""Settings for the test suite: fast hashing, mail kept in memory."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import SQLITE_OPTIONS, database_from_env
+
+DEBUG = False
+SECRET_KEY = "test-only-key-not-secret-0123456789abcdef"  # noqa: S105
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# Without DATABASE_URL the suite runs on a SQLite file (not :memory:) so that the
+# WAL and secure_delete settings are exercised as in `make run`.
+if "DATABASE_URL" not in os.environ:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.environ.get("TEST_SQLITE_PATH", "/tmp/mimamori-test.sqlite3"),  # noqa: S108
+            "OPTIONS": dict(SQLITE_OPTIONS),
+            "TEST": {"NAME": os.environ.get("TEST_SQLITE_PATH", "/tmp/mimamori-test.sqlite3")},  # noqa: S108
+        }
+    }
+else:
+    DATABASES = {"default": database_from_env()}

@@ -1,0 +1,21 @@
+from django.conf import settings
+from django.urls import include, path
+
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("accounts.urls")),
+    path("2fa/", include("trust.urls")),
+    path("", include("network.urls")),
+    path("admin/", include(wagtailadmin_urls)),
+]
+
+if settings.DEBUG:
+    from django.contrib.staticfiles.urls import staticfiles_urlpatterns
+
+    urlpatterns += staticfiles_urlpatterns()
+
+# Wagtail's page serving last: public pages and the private tree (which asks the policy).
+urlpatterns += [path("", include(wagtail_urls))]

@@ -1,0 +1,26 @@
+from django.urls import path
+
+from . import views
+
+app_name = "network"
+urlpatterns = [
+    path("home/", views.home, name="home"),
+    path("console/", views.console_index, name="console_index"),
+    path("console/<int:facility_pk>/", views.console, name="console"),
+    path("console/<int:facility_pk>/staff/add/", views.staff_add, name="staff_add"),
+    path(
+        "console/<int:facility_pk>/staff/<int:membership_pk>/remove/",
+        views.staff_remove,
+        name="staff_remove",
+    ),
+    path(
+        "console/<int:facility_pk>/patients/<int:patient_pk>/",
+        views.patient_team,
+        name="patient_team",
+    ),
+    path(
+        "console/<int:facility_pk>/patients/<int:patient_pk>/members/<int:link_pk>/remove/",
+        views.member_unlink,
+        name="member_unlink",
+    ),
+]
