@@ -134,7 +134,6 @@ AUTHENTICATION_BACKENDS = [
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "network:home"
-LOGOUT_REDIRECT_URL = "accounts:login"
 WAGTAILADMIN_LOGIN_URL = "accounts:login"
 
 AUTH_PASSWORD_VALIDATORS = [

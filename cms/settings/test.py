@@ -1,6 +1,7 @@
 """Settings for the test suite: fast hashing, mail kept in memory."""
 
 import os
+import tempfile
 
 from .base import *  # noqa: F403
 from .base import SQLITE_OPTIONS, database_from_env
@@ -19,13 +20,18 @@ STORAGES = {
 
 # Without DATABASE_URL the suite runs on a SQLite file (not :memory:) so that the
 # WAL and secure_delete settings are exercised as in `make run`.
+# Each test process gets its own file, so parallel runs never share a database.
 if "DATABASE_URL" not in os.environ:
+    _sqlite_path = os.environ.get(
+        "TEST_SQLITE_PATH",
+        os.path.join(tempfile.gettempdir(), f"mimamori-test-{os.getpid()}.sqlite3"),
+    )
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": os.environ.get("TEST_SQLITE_PATH", "/tmp/mimamori-test.sqlite3"),  # noqa: S108
+            "NAME": _sqlite_path,
             "OPTIONS": dict(SQLITE_OPTIONS),
-            "TEST": {"NAME": os.environ.get("TEST_SQLITE_PATH", "/tmp/mimamori-test.sqlite3")},  # noqa: S108
+            "TEST": {"NAME": _sqlite_path},
         }
     }
 else:

@@ -1,0 +1,44 @@
+"""PatientPage.serve() asks the policy: the team reads, everyone else gets a bare 404."""
+
+import pytest
+
+from tests.factories import FacilityFactory, join_team, make_patient, make_secretariat, make_staff
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    clinic, other = FacilityFactory(), FacilityFactory()
+    nurse, outsider = make_staff(clinic), make_staff(other)
+    patient = make_patient("見守 花子", "みまもり はなこ")
+    join_team(patient, clinic, nurse)
+    return {"patient": patient, "nurse": nurse, "outsider": outsider}
+
+
+def test_team_member_reads_patient_page(world, signed_in):
+    response = signed_in(world["nurse"]).get(world["patient"].url)
+    assert response.status_code == 200
+    assert "見守 花子" in response.content.decode()
+
+
+def test_outsider_gets_404_without_patient_data(world, signed_in):
+    response = signed_in(world["outsider"]).get(world["patient"].url)
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "見守" not in body and "みまもり はなこ" not in body
+
+
+def test_secretariat_gets_404_on_patient_page(world, signed_in):
+    response = signed_in(make_secretariat()).get(world["patient"].url)
+    # the secretariat has no second factor in this test: enrolment is demanded first
+    assert response.status_code == 302
+    assert response["Location"].startswith("/2fa/setup/")
+
+
+def test_anonymous_is_sent_to_login_whether_or_not_the_patient_exists(world, client):
+    existing = client.get(world["patient"].url)
+    missing = client.get("/network/patients/00000000000000000000000000000000/")
+    assert existing.status_code == missing.status_code == 302
+    assert existing["Location"].startswith("/accounts/login/")
+    assert missing["Location"].startswith("/accounts/login/")
