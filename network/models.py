@@ -153,9 +153,10 @@ class Facility(models.Model):
     def __str__(self):
         return self.name
 
-    @property
-    def is_usable(self):
-        return self.status in USABLE_FACILITY_STATUSES
+    def save(self, *args, **kwargs):
+        self.code = normalize_facility_code(self.code)
+        self.admin_email = (self.admin_email or "").strip().lower()
+        super().save(*args, **kwargs)
 
     def clean(self):
         super().clean()
@@ -189,10 +190,9 @@ class Facility(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def save(self, *args, **kwargs):
-        self.code = normalize_facility_code(self.code)
-        self.admin_email = (self.admin_email or "").strip().lower()
-        super().save(*args, **kwargs)
+    @property
+    def is_usable(self):
+        return self.status in USABLE_FACILITY_STATUSES
 
 
 class MembershipRole(models.TextChoices):
@@ -370,6 +370,10 @@ class PatientPage(Page):
         if not access.can_view_patient(request.user, self):
             raise Http404
         return super().serve(request, *args, **kwargs)
+
+    def serve_preview(self, request, mode_name):
+        """Never: a preview would render the thread for whoever edits the page (the secretariat)."""
+        raise Http404
 
     def get_context(self, request, *args, **kwargs):
         from . import access

@@ -8,12 +8,13 @@ checks stay in the callers, through ``network.access``.
 
 from contextlib import contextmanager
 
-import reversion
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+import reversion
 
 from .models import (
     Facility,

@@ -1,7 +1,8 @@
 """Signal handlers of the network app, connected in ``NetworkConfig.ready``."""
 
-import reversion
 from django.db.models.signals import post_migrate
+
+import reversion
 
 
 def ensure_secretariat_group(sender, **kwargs):

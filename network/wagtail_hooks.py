@@ -4,13 +4,14 @@ Listings have filters and CSV/XLSX export. Nothing here shows a post: timelines
 are not in the admin at all, and patient pages cannot be previewed.
 """
 
-import reversion
 from django.utils.translation import gettext_lazy as _
 
 from wagtail import hooks
 from wagtail.admin.viewsets.pages import PageListingViewSet
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+import reversion
 
 from .models import Facility, FacilityMembership, MemberLink, PatientPage, TeamLink
 

@@ -1,5 +1,6 @@
-import pytest
 from django.test import Client
+
+import pytest
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 

@@ -2,9 +2,10 @@
 
 import itertools
 
-import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+
+import factory
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from network import services

@@ -3,8 +3,6 @@
 import secrets
 from base64 import b32encode
 
-import qrcode
-import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,6 +12,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+
+import qrcode
+import qrcode.image.svg
 from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.oath import TOTP

@@ -1,7 +1,8 @@
 """Japanese sign-in, session id renewal and django-axes lockout."""
 
-import pytest
 from django.test import Client
+
+import pytest
 
 from tests.factories import FacilityFactory, UserFactory, make_staff
 

@@ -1,8 +1,9 @@
 """MHLW guideline Q-54: 8+ characters with a second factor, 13+ without; letters and digits."""
 
-import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+
+import pytest
 
 from tests.factories import FacilityFactory, make_admin, make_staff, totp_device
 

@@ -5,10 +5,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
+
+import pytest
 
 from network.models import Facility, FacilityMembership, MemberLink, PatientPage, TeamLink
 

@@ -2,13 +2,21 @@
 
 import re
 
-import pytest
 from django.core import mail
 from django.test import Client
 
+import pytest
+
 from network import access
 from network.models import FacilityMembership, MemberLink
-from tests.factories import FacilityFactory, join_team, make_admin, make_patient, make_staff, totp_device
+from tests.factories import (
+    FacilityFactory,
+    join_team,
+    make_admin,
+    make_patient,
+    make_staff,
+    totp_device,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -1,8 +1,9 @@
 """Facility codes and the admin-e-mail rule: clear messages, nothing half-saved."""
 
-import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -1,7 +1,8 @@
 """Second factor: required for the secretariat and facility admins, optional for others."""
 
-import pytest
 from django.test import Client
+
+import pytest
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 

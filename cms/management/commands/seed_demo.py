@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from network import services
