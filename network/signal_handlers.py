@@ -28,16 +28,16 @@ def ensure_secretariat_group(sender, **kwargs):
         codename__regex=r"^(add|change|view)_",
     ) | Permission.objects.filter(content_type__app_label="wagtailadmin", codename="access_admin")
     group.permissions.add(*wanted)
+    # The private tree's root and Wagtail's page permissions appear during the same
+    # migrate run (cms.site_tree, wagtailcore); whichever emission finds both adds them.
     root = NetworkRootPage.objects.first()
+    page_permissions = Permission.objects.filter(
+        content_type__app_label="wagtailcore",
+        codename__in=["add_page", "change_page", "publish_page"],
+    )
     if root is not None:
-        for codename in ["add_page", "change_page", "publish_page"]:
-            GroupPagePermission.objects.get_or_create(
-                group=group,
-                page=root,
-                permission=Permission.objects.get(
-                    content_type__app_label="wagtailcore", codename=codename
-                ),
-            )
+        for permission in page_permissions:
+            GroupPagePermission.objects.get_or_create(group=group, page=root, permission=permission)
 
 
 def register():

@@ -85,3 +85,18 @@ def test_public_home_page_shows_no_patient(client, db):
     assert "みまもりSNS" in body
     for patient in PatientPage.objects.all():
         assert patient.title not in body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_page_tree_and_secretariat_group_survive_a_flush():
+    """Transactional tests flush the database; post_migrate rebuilds the skeleton every time."""
+    from django.contrib.auth.models import Group
+
+    from wagtail.models import Site
+
+    from network.access import SECRETARIAT_GROUP
+    from network.models import PatientsIndexPage
+
+    assert PatientsIndexPage.objects.count() == 1
+    assert Site.objects.get(is_default_site=True).root_page.specific_class.__name__ == "HomePage"
+    assert Group.objects.get(name=SECRETARIAT_GROUP).permissions.filter(codename="access_admin").exists()

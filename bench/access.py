@@ -1,0 +1,881 @@
+"""Benchmark of the access policy (``network.access``) on a network of realistic size.
+
+Run from the repository root:
+
+    DJANGO_SETTINGS_MODULE=cms.settings.test .venv/bin/python bench/access.py
+
+It builds its own SQLite database in a fresh temporary directory (never
+``var/mimamori.sqlite3``), migrates it, bulk-loads 10,000 patients, 1,000
+facilities, 20,000 users and their teams, then times
+
+* ``list(access.visible_patients(user))`` for 200 random users, and
+* ``access.can_view_patient(user, patient)`` for 1,000 pairs, half allowed,
+
+checks every answer against a ground truth computed in Python from the generated
+rows, prints a table against the targets and writes ``bench/results/access.json``.
+"""
+
+import argparse
+import gc
+import json
+import math
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+RESULTS = REPO / "bench" / "results" / "access.json"
+
+# Targets (SQLite, 2 cores).
+LIST_P95_TARGET_MS = 10.0
+LIST_QUERIES_TARGET = 3
+CHECK_P95_TARGET_MS = 2.0
+
+N_PATIENTS = 10_000
+N_FACILITIES = 1_000
+N_USERS = 20_000
+N_LIST_SAMPLES = 200
+N_CHECK_PAIRS = 1_000
+TEAM_SIZE = (3, 8)  # facilities per patient
+MEMBERS_PER_FACILITY = (1, 3)  # staff of each linked facility, per patient
+ENDED_SHARE = 0.05
+DEREGISTERED_SHARE = 0.02
+PROVISIONAL_SHARE = 0.03
+SECOND_FACILITY_SHARE = 0.02
+ROUNDS = 3  # timed passes over each sample
+
+
+def setup_django(tmp_dir):
+    """Point Django at a fresh SQLite file in ``tmp_dir`` and set it up."""
+    sys.path.insert(0, str(REPO))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.test")
+    db_path = str(Path(tmp_dir) / "bench.sqlite3")
+    # The test settings read TEST_SQLITE_PATH unless DATABASE_URL is set; drop the
+    # latter so that no configured database can ever be reached.
+    os.environ.pop("DATABASE_URL", None)
+    os.environ["TEST_SQLITE_PATH"] = db_path
+    os.environ["MIMAMORI_VAR_DIR"] = str(Path(tmp_dir) / "var")
+
+    import django
+    from django.conf import settings
+
+    from cms.settings.base import SQLITE_OPTIONS
+
+    # Whatever the settings module says, this run uses its own file.
+    settings.DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": db_path,
+            "OPTIONS": dict(SQLITE_OPTIONS),
+            "TEST": {"NAME": db_path},
+        }
+    }
+    settings.MEDIA_ROOT = Path(tmp_dir) / "media"
+    django.setup()
+
+    from django.db import connection
+
+    name = str(connection.settings_dict["NAME"])
+    if not name.startswith(str(tmp_dir)) or "mimamori.sqlite3" in name:
+        raise SystemExit(f"refusing to run on {name}")
+    return db_path
+
+
+# --- Building the network ----------------------------------------------------
+
+
+def build(rng):
+    """Bulk-load the network; returns ids and the ground truth needed by the measurements."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import transaction
+    from django.utils import timezone
+
+    from wagtail.models import Page
+
+    from network.models import (
+        USABLE_FACILITY_STATUSES,
+        Facility,
+        FacilityKind,
+        FacilityMembership,
+        FacilityStatus,
+        MemberLink,
+        MembershipRole,
+        PatientPage,
+        PatientsIndexPage,
+        TeamLink,
+    )
+
+    User = get_user_model()
+    now = timezone.now()
+
+    def past(days_min, days_max):
+        return now - timedelta(days=rng.uniform(days_min, days_max))
+
+    with transaction.atomic():
+        # Patients: Page rows with a correct materialised path, then the PatientPage rows.
+        index = PatientsIndexPage.objects.get()
+        content_type = ContentType.objects.get_for_model(PatientPage)
+        pages, patient_ids = [], []
+        for i in range(N_PATIENTS):
+            patient_id = uuid.UUID(int=rng.getrandbits(128), version=4)
+            slug = patient_id.hex
+            title = f"患者 {i:05d}"
+            patient_ids.append(patient_id)
+            pages.append(
+                Page(
+                    title=title,
+                    draft_title=title,
+                    slug=slug,
+                    content_type=content_type,
+                    path=index.path + PatientPage._int2str(i + 1).rjust(PatientPage.steplen, "0"),
+                    depth=index.depth + 1,
+                    numchild=0,
+                    url_path=f"{index.url_path}{slug}/",
+                    locale_id=index.locale_id,
+                    live=True,
+                    has_unpublished_changes=False,
+                    first_published_at=now,
+                    last_published_at=now,
+                    show_in_menus=False,
+                )
+            )
+        Page.objects.bulk_create(pages, batch_size=500)
+        # Multi-table inheritance: bulk_create refuses it, so insert the child rows
+        # with the same insert query Model.save() uses, in batches.
+        patients = [
+            PatientPage(
+                page_ptr_id=page.pk,
+                patient_id=patient_id,
+                name_kana=f"かんじゃ {i:05d}",
+                birth_date=date(1925, 1, 1) + timedelta(days=rng.randrange(365 * 60)),
+                sex=rng.choice(["female", "male"]),
+                address="",
+                secretariat_note="",
+            )
+            for i, (page, patient_id) in enumerate(zip(pages, patient_ids, strict=True))
+        ]
+        fields = PatientPage._meta.local_concrete_fields
+        batch = max(1, 999 // len(fields))
+        for start in range(0, len(patients), batch):
+            PatientPage._base_manager._insert(patients[start : start + batch], fields=fields)
+        Page.objects.filter(pk=index.pk).update(numchild=N_PATIENTS)
+        patient_pks = [page.pk for page in pages]
+
+        # Facilities: unique 10-digit codes, varied kinds, a few deregistered or provisional.
+        kinds = [
+            (FacilityKind.MEDICAL, 30),
+            (FacilityKind.DENTAL, 10),
+            (FacilityKind.PHARMACY, 20),
+            (FacilityKind.VISITING_NURSE, 15),
+            (FacilityKind.HOME_CARE_SUPPORT, 20),
+            (FacilityKind.OTHER_SERVICE, 5),
+        ]
+        codes = rng.sample(range(1_000_000_000, 10_000_000_000), N_FACILITIES)
+        facilities = []
+        for i, code in enumerate(codes):
+            roll = rng.random()
+            if roll < DEREGISTERED_SHARE:
+                status, deregistered_at = FacilityStatus.DEREGISTERED, past(1, 60)
+            elif roll < DEREGISTERED_SHARE + PROVISIONAL_SHARE:
+                status, deregistered_at = FacilityStatus.PROVISIONAL, None
+            else:
+                status, deregistered_at = FacilityStatus.ACTIVE, None
+            facilities.append(
+                Facility(
+                    kind=rng.choices([k for k, _ in kinds], [w for _, w in kinds])[0],
+                    code=f"{code:010d}",
+                    name=f"ベンチ施設{i:04d}",
+                    name_kana=f"べんちしせつ{i:04d}",
+                    status=status,
+                    deregistered_at=deregistered_at,
+                )
+            )
+        Facility.objects.bulk_create(facilities, batch_size=500)
+        facility_by_pk = {f.pk: f for f in facilities}
+        facility_pks = list(facility_by_pk)
+
+        # Users: a cheap unusable password, no hashing.
+        users = [
+            User(
+                email=f"bench{i:05d}@example.jp",
+                password="!bench-unusable",
+                last_name=f"利用者{i:05d}",
+                first_name="太郎",
+                last_name_kana=f"りようしゃ{i:05d}",
+            )
+            for i in range(N_USERS)
+        ]
+        User.objects.bulk_create(users, batch_size=500)
+        user_pks = [u.pk for u in users]
+
+        # Memberships: every user is staff of one facility (evenly spread), a few of two.
+        memberships = []
+        staff_of = {pk: [] for pk in facility_pks}
+        shuffled = facility_pks * math.ceil(N_USERS / N_FACILITIES)
+        rng.shuffle(shuffled)
+        for user_pk, facility_pk in zip(user_pks, shuffled, strict=False):
+            chosen = [facility_pk]
+            if rng.random() < SECOND_FACILITY_SHARE:
+                chosen.append(
+                    rng.choice([pk for pk in rng.sample(facility_pks, 2) if pk != facility_pk])
+                )
+            for pk in chosen:
+                memberships.append(
+                    FacilityMembership(
+                        user_id=user_pk,
+                        facility_id=pk,
+                        role=MembershipRole.STAFF,
+                        job_title=rng.choice(["医師", "看護師", "薬剤師", "ケアマネジャー"]),
+                        since=past(400, 800),
+                    )
+                )
+                staff_of[pk].append(user_pk)
+        FacilityMembership.objects.bulk_create(memberships, batch_size=1000)
+
+        # Teams: 3-8 facilities per patient; 1-3 staff of each linked facility.
+        # Links of a deregistered facility end when it was deregistered (as
+        # services.deregister_facility does); ~5% of the others have ended too.
+        # When a team link has ended, most of its member links were ended with it;
+        # the rest stay open on purpose, so the policy must still refuse them.
+        team_links, member_links = [], []
+        for patient_pk in patient_pks:
+            for facility_pk in rng.sample(facility_pks, rng.randint(*TEAM_SIZE)):
+                facility = facility_by_pk[facility_pk]
+                since = past(100, 700)
+                until = None
+                if facility.status == FacilityStatus.DEREGISTERED:
+                    until = facility.deregistered_at
+                elif rng.random() < ENDED_SHARE:
+                    until = past(1, 90)
+                team_links.append(
+                    TeamLink(
+                        patient_id=patient_pk, facility_id=facility_pk, since=since, until=until
+                    )
+                )
+                staff = staff_of[facility_pk]
+                for user_pk in rng.sample(
+                    staff, min(len(staff), rng.randint(*MEMBERS_PER_FACILITY))
+                ):
+                    member_until = None
+                    if until is not None and rng.random() < 0.8:
+                        member_until = until
+                    elif rng.random() < ENDED_SHARE:
+                        member_until = past(1, 90)
+                    member_links.append(
+                        MemberLink(
+                            patient_id=patient_pk,
+                            user_id=user_pk,
+                            facility_id=facility_pk,
+                            since=since + timedelta(hours=1),
+                            until=member_until,
+                        )
+                    )
+        TeamLink.objects.bulk_create(team_links, batch_size=1000)
+        MemberLink.objects.bulk_create(member_links, batch_size=1000)
+
+    # Ground truth, from the rows generated above (not from the policy).
+    def active(row):
+        return row.since <= now and (row.until is None or row.until > now)
+
+    usable = {pk for pk, f in facility_by_pk.items() if f.status in USABLE_FACILITY_STATUSES}
+    open_memberships = {
+        (m.user_id, m.facility_id)
+        for m in memberships
+        if active(m) and m.role in (MembershipRole.STAFF, MembershipRole.FAMILY)
+    }
+    open_team = {(t.patient_id, t.facility_id) for t in team_links if active(t)}
+    visible = {}
+    linked_but_refused = set()
+    for link in member_links:
+        pair = (link.user_id, link.patient_id)
+        if (
+            active(link)
+            and link.facility_id in usable
+            and (link.user_id, link.facility_id) in open_memberships
+            and (link.patient_id, link.facility_id) in open_team
+        ):
+            visible.setdefault(link.user_id, set()).add(link.patient_id)
+        else:
+            linked_but_refused.add(pair)
+    allowed_pairs = {(u, p) for u, ps in visible.items() for p in ps}
+    linked_but_refused -= allowed_pairs
+
+    return {
+        "index": index,
+        "patient_pks": patient_pks,
+        "user_pks": user_pks,
+        "visible": visible,
+        "allowed_pairs": allowed_pairs,
+        "linked_but_refused": linked_but_refused,
+        "counts": {
+            "patients": len(patient_pks),
+            "facilities": len(facilities),
+            "facilities_deregistered": sum(
+                f.status == FacilityStatus.DEREGISTERED for f in facilities
+            ),
+            "users": len(user_pks),
+            "memberships": len(memberships),
+            "team_links": len(team_links),
+            "team_links_ended": sum(t.until is not None for t in team_links),
+            "member_links": len(member_links),
+            "member_links_ended": sum(m.until is not None for m in member_links),
+            "visible_pairs": len(allowed_pairs),
+        },
+    }
+
+
+def sanity_check(world):
+    """The bulk-made tree is a valid Wagtail tree and a patient page's URL routes to it."""
+    from django.contrib.auth import get_user_model
+    from django.test import RequestFactory
+
+    from wagtail.models import Page, Site
+
+    from network.models import PatientPage
+
+    live = PatientPage.objects.live().count()
+    assert live == N_PATIENTS, f"{live} live patients, expected {N_PATIENTS}"
+    index = Page.objects.get(pk=world["index"].pk)
+    assert index.numchild == N_PATIENTS == index.get_children().count()
+    page = PatientPage.objects.get(pk=world["patient_pks"][N_PATIENTS // 2])
+    assert page.get_parent().pk == index.pk
+    url = page.url
+    assert url and url.endswith(f"/{page.slug}/"), url
+    # Route the URL through the default site as Wagtail's serve view would.
+    request = RequestFactory().get(url)
+    request.user = get_user_model().objects.get(pk=world["user_pks"][0])
+    root = Site.objects.get(is_default_site=True).root_page.specific
+    components = [c for c in url.strip("/").split("/") if c]
+    routed = root.route(request, components).page
+    assert routed.pk == page.pk, (routed, page)
+    return url
+
+
+# --- Measuring ---------------------------------------------------------------
+
+
+def percentile(values, q):
+    """Nearest-rank percentile of ``values`` (0 < q <= 100)."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
+
+
+def summary(ns_values):
+    ms = [v / 1e6 for v in ns_values]
+    return {
+        "p50": percentile(ms, 50),
+        "p95": percentile(ms, 95),
+        "max": max(ms),
+        "mean": statistics.fmean(ms),
+    }
+
+
+def time_calls(calls, cpu_out=None):
+    """[(ns, result)] for each zero-argument callable, timed with perf_counter_ns.
+
+    With ``cpu_out``, the CPU time of this thread for each call is appended to it
+    too: SQLite runs in-process, so this is the work done, without the time spent
+    waiting for a core when other processes compete for the machine.
+    """
+    out = []
+    for call in calls:
+        cpu = time.thread_time_ns()
+        start = time.perf_counter_ns()
+        result = call()
+        wall = time.perf_counter_ns() - start
+        if cpu_out is not None:
+            cpu_out.append(time.thread_time_ns() - cpu)
+        out.append((wall, result))
+    return out
+
+
+def query_counts(calls):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for call in calls:
+        with CaptureQueriesContext(connection) as ctx:
+            call()
+        counts.append(len(ctx.captured_queries))
+    return counts
+
+
+def explain(sql, params):
+    """SQLite's EXPLAIN QUERY PLAN as an indented tree."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        rows = cursor.fetchall()
+    depth = {0: -1}
+    lines = []
+    for node_id, parent, _unused, detail in rows:
+        depth[node_id] = depth.get(parent, -1) + 1
+        lines.append("  " * depth[node_id] + detail)
+    return "\n".join(lines)
+
+
+def measure(world, rng):
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from network import access
+    from network.models import PatientPage
+
+    User = get_user_model()
+
+    # (a) the list of a user's patients.
+    list_user_pks = rng.sample(world["user_pks"], N_LIST_SAMPLES)
+    list_users = [User.objects.get(pk=pk) for pk in list_user_pks]
+
+    def list_call(user):
+        return lambda: list(access.visible_patients(user))
+
+    list_calls = [list_call(u) for u in list_users]
+
+    # (b) single checks: half allowed; of the refused half, up to half are pairs
+    # the user *is* linked to (ended link, ended team link, deregistered facility),
+    # the rest random pairs.
+    half = N_CHECK_PAIRS // 2
+    allowed = rng.sample(sorted(world["allowed_pairs"]), half)
+    linked = sorted(world["linked_but_refused"])
+    near = rng.sample(linked, min(half // 2, len(linked)))
+    refused = list(near)
+    while len(refused) < half:
+        pair = (rng.choice(world["user_pks"]), rng.choice(world["patient_pks"]))
+        if pair not in world["allowed_pairs"] and pair not in refused:
+            refused.append(pair)
+    pairs = [(u, p, True) for u, p in allowed] + [(u, p, False) for u, p in refused]
+    rng.shuffle(pairs)
+    users = User.objects.in_bulk({u for u, _, _ in pairs})
+    patients = PatientPage.objects.in_bulk({p for _, p, _ in pairs})
+    check_args = [(users[u], patients[p]) for u, p, _ in pairs]
+    expected = [e for *_, e in pairs]
+
+    def check_call(user, patient):
+        return lambda: access.can_view_patient(user, patient)
+
+    check_calls = [check_call(u, p) for u, p in check_args]
+
+    # Warm up: connection, SQLite page cache, Python code paths.
+    for call in list_calls + check_calls:
+        call()
+
+    load = os.getloadavg()[0]
+    list_ns, check_ns, list_round_p95, check_round_p95 = [], [], [], []
+    list_cpu, check_cpu = [], []
+    for _ in range(ROUNDS):
+        gc.collect()
+        timed = time_calls(list_calls, list_cpu)
+        list_round_p95.append(percentile([ns / 1e6 for ns, _ in timed], 95))
+        list_ns += [ns for ns, _ in timed]
+        list_results = [r for _, r in timed]
+        gc.collect()
+        timed = time_calls(check_calls, check_cpu)
+        check_round_p95.append(percentile([ns / 1e6 for ns, _ in timed], 95))
+        check_ns += [ns for ns, _ in timed]
+        check_results = [r for _, r in timed]
+
+    # Correctness against the ground truth.
+    list_mismatches = sum(
+        {p.pk for p in result} != world["visible"].get(user.pk, set())
+        for result, user in zip(list_results, list_users, strict=True)
+    )
+    check_mismatches = sum(r != e for r, e in zip(check_results, expected, strict=True))
+
+    list_queries = query_counts(list_calls)
+    check_queries = query_counts(check_calls)
+
+    # Where the time goes: the same SQL, compiled beforehand, executed alone.
+    list_sqls = [access.visible_patients(u).query.sql_with_params() for u in list_users]
+    check_sqls = [
+        _exists_sql(access._effective_member_links(u, _now()).filter(patient_id=p.pk))
+        for u, p in check_args
+    ]
+    cursor = connection.cursor()
+
+    def run_sql(sql, params):
+        return lambda: (cursor.execute(sql, params), cursor.fetchall())
+
+    sql_list_ns = [ns for ns, _ in time_calls([run_sql(*q) for q in list_sqls])]
+    sql_check_ns = [ns for ns, _ in time_calls([run_sql(*q) for q in check_sqls])]
+
+    # Query plans, once.
+    sample_user = next(u for u in list_users if world["visible"].get(u.pk))
+    list_sql, list_params = access.visible_patients(sample_user).query.sql_with_params()
+    u, p = next(a for a, e in zip(check_args, expected, strict=True) if e)
+    check_sql, check_params = _exists_sql(
+        access._effective_member_links(u, _now()).filter(patient_id=p.pk)
+    )
+
+    return {
+        "load": load,
+        "list": summary(list_ns),
+        "list_round_p95": list_round_p95,
+        "list_sql_only": summary(sql_list_ns),
+        "list_cpu": summary(list_cpu),
+        "list_rows_mean": statistics.fmean(len(r) for r in list_results),
+        "list_rows_max": max(len(r) for r in list_results),
+        "list_queries": max(list_queries),
+        "list_mismatches": list_mismatches,
+        "check": summary(check_ns),
+        "check_round_p95": check_round_p95,
+        "check_sql_only": summary(sql_check_ns),
+        "check_cpu": summary(check_cpu),
+        "check_allowed": sum(expected),
+        "check_refused": len(expected) - sum(expected),
+        "check_near_misses": len(near),
+        "check_queries": max(check_queries),
+        "check_mismatches": check_mismatches,
+        "list_sql": list_sql % tuple(repr(getattr(x, "value", x)) for x in list_params),
+        "list_plan": explain(list_sql, list_params),
+        "check_plan": explain(check_sql, check_params),
+        "experiments": experiments(check_args, expected, check_results),
+    }
+
+
+def _now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+def _exists_sql(queryset):
+    """The SQL that ``queryset.exists()`` runs."""
+    from django.db import connection
+
+    return queryset.query.exists().get_compiler(connection=connection).as_sql()
+
+
+# --- Scratch variants of the single check (NOT the policy) -----------------------
+#
+# Same rule as network.access._effective_member_links(...).filter(patient=...).exists(),
+# written two other ways, to show what a change of query shape would buy. Each is
+# checked against the ground truth and against the policy's own answers.
+
+_SCRATCH_CHECK_SQL = """
+SELECT 1
+FROM network_memberlink ml
+JOIN network_facility f ON f.id = ml.facility_id
+WHERE ml.user_id = %s AND ml.patient_id = %s
+  AND ml.since <= %s AND (ml.until IS NULL OR ml.until > %s)
+  AND f.status IN (%s, %s)
+  AND EXISTS (
+    SELECT 1 FROM network_facilitymembership m
+    WHERE m.user_id = ml.user_id AND m.facility_id = ml.facility_id
+      AND m.role IN (%s, %s)
+      AND m.since <= %s AND (m.until IS NULL OR m.until > %s))
+  AND EXISTS (
+    SELECT 1 FROM network_teamlink t
+    WHERE t.patient_id = ml.patient_id AND t.facility_id = ml.facility_id
+      AND t.since <= %s AND (t.until IS NULL OR t.until > %s))
+LIMIT 1
+"""
+
+
+def _scratch_check_raw_sql(user, patient):
+    """One fixed SQL string with parameters: no ORM query building or compiling per call."""
+    from django.db import connection
+
+    from network.access import TEAM_ROLES, _is_person
+    from network.models import USABLE_FACILITY_STATUSES
+
+    if not _is_person(user) or patient is None or not patient.live:
+        return False
+    now = connection.ops.adapt_datetimefield_value(_now())
+    params = [
+        user.pk,
+        patient.pk,
+        now,
+        now,
+        *(str(s) for s in USABLE_FACILITY_STATUSES),
+        *(str(r) for r in TEAM_ROLES),
+        now,
+        now,
+        now,
+        now,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_SCRATCH_CHECK_SQL, params)
+        return cursor.fetchone() is not None
+
+
+def _scratch_check_orm_joins(user, patient):
+    """The ORM with joins in one filter() call instead of two correlated Exists()."""
+    from network.access import TEAM_ROLES, _is_person
+    from network.models import USABLE_FACILITY_STATUSES, MemberLink, active_q
+
+    if not _is_person(user) or patient is None or not patient.live:
+        return False
+    now = _now()
+    return MemberLink.objects.filter(
+        active_q(now),
+        active_q(now, "facility__memberships__"),
+        active_q(now, "facility__team_links__"),
+        user=user,
+        patient_id=patient.pk,
+        facility__status__in=USABLE_FACILITY_STATUSES,
+        facility__memberships__user=user,
+        facility__memberships__role__in=TEAM_ROLES,
+        facility__team_links__patient_id=patient.pk,
+    ).exists()
+
+
+def experiments(check_args, expected, policy_results):
+    """Time the policy's check and the scratch variants interleaved, pass by pass,
+    so that all three see the same load on the machine."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from network import access
+
+    variants = [
+        ("policy", access.can_view_patient),
+        ("raw_sql", _scratch_check_raw_sql),
+        ("orm_joins", _scratch_check_orm_joins),
+    ]
+    calls = {
+        name: [(lambda u=u, p=p, fn=fn: fn(u, p)) for u, p in check_args] for name, fn in variants
+    }
+    ns = {name: [] for name, _ in variants}
+    cpu = {name: [] for name, _ in variants}
+    results = {}
+    for name, _ in variants:
+        for call in calls[name]:
+            call()
+    for _ in range(ROUNDS):
+        for name, _ in variants:
+            gc.collect()
+            timed = time_calls(calls[name], cpu[name])
+            ns[name] += [n for n, _ in timed]
+            results[name] = [r for _, r in timed]
+    out = {}
+    for name, _ in variants:
+        with CaptureQueriesContext(connection) as ctx:
+            calls[name][0]()
+        out[name] = {
+            **summary(ns[name]),
+            "cpu_p95": percentile([n / 1e6 for n in cpu[name]], 95),
+            "queries": len(ctx.captured_queries),
+            "wrong": sum(r != e for r, e in zip(results[name], expected, strict=True)),
+            "differs_from_policy": sum(
+                r != e for r, e in zip(results[name], policy_results, strict=True)
+            ),
+        }
+    return out
+
+
+# --- Report --------------------------------------------------------------------
+
+
+def report(world, m, build_seconds, url):
+    import sqlite3
+
+    import django
+    from django.db import connection
+
+    c = world["counts"]
+    rows = [
+        (
+            "list p95 (ms)",
+            m["list"]["p95"],
+            LIST_P95_TARGET_MS,
+            m["list"]["p95"] <= LIST_P95_TARGET_MS,
+        ),
+        (
+            "list queries/call",
+            m["list_queries"],
+            LIST_QUERIES_TARGET,
+            m["list_queries"] <= LIST_QUERIES_TARGET,
+        ),
+        (
+            "check p95 (ms)",
+            m["check"]["p95"],
+            CHECK_P95_TARGET_MS,
+            m["check"]["p95"] <= CHECK_P95_TARGET_MS,
+        ),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        journal = cursor.fetchone()[0]
+        cursor.execute("PRAGMA secure_delete")
+        secure_delete = cursor.fetchone()[0]
+
+    def line(name, s, queries="", wrong=""):
+        return (
+            f"  {name:<40}{s['p50']:>8.3f}{s['p95']:>8.3f}{s['max']:>8.3f}"
+            f"{queries!s:>9}{wrong!s:>7}"
+        )
+
+    print()
+    print("Access policy benchmark (network.access)")
+    print(
+        f"  Django {django.get_version()}, SQLite {sqlite3.sqlite_version}, "
+        f"journal_mode={journal}, secure_delete={secure_delete}, cpus={os.cpu_count()}, "
+        f"load average at start of timing {m['load']:.2f}"
+    )
+    print(
+        f"  data: {c['patients']:,} patients, {c['facilities']:,} facilities "
+        f"({c['facilities_deregistered']} deregistered), {c['users']:,} users, "
+        f"{c['memberships']:,} memberships"
+    )
+    print(
+        f"        {c['team_links']:,} team links ({c['team_links_ended']:,} ended), "
+        f"{c['member_links']:,} member links ({c['member_links_ended']:,} ended), "
+        f"{c['visible_pairs']:,} visible (user, patient) pairs"
+    )
+    print(f"  build: {build_seconds:.1f} s; sample patient URL {url} routes to its page")
+    print()
+    print(f"  timings in ms over {ROUNDS} timed passes of each sample, after one warm-up pass")
+    print(f"  {'benchmark':<40}{'p50':>8}{'p95':>8}{'max':>8}{'queries':>9}{'wrong':>7}")
+    print(
+        line("(a) list(visible_patients(user))", m["list"], m["list_queries"], m["list_mismatches"])
+    )
+    print(
+        f"      {N_LIST_SAMPLES} random users, {m['list_rows_mean']:.1f} patients each on average "
+        f"(max {m['list_rows_max']}); p95 per pass "
+        + ", ".join(f"{v:.3f}" for v in m["list_round_p95"])
+    )
+    print(line("    CPU time of the same calls", m["list_cpu"]))
+    print(line("    same SQL executed alone", m["list_sql_only"]))
+    print(
+        line(
+            "(b) can_view_patient(user, patient)",
+            m["check"],
+            m["check_queries"],
+            m["check_mismatches"],
+        )
+    )
+    print(
+        f"      {N_CHECK_PAIRS} pairs: {m['check_allowed']} allowed, {m['check_refused']} refused "
+        f"({m['check_near_misses']} of them linked but ended/deregistered); p95 per pass "
+        + ", ".join(f"{v:.3f}" for v in m["check_round_p95"])
+    )
+    print(line("    CPU time of the same calls", m["check_cpu"]))
+    print(line("    same SQL executed alone", m["check_sql_only"]))
+    print("  the check again, side by side with scratch variants (not the policy), interleaved:")
+    for name, e in m["experiments"].items():
+        print(line(f"    {name}", e, e["queries"], e["wrong"]) + f"   CPU p95 {e['cpu_p95']:.3f}")
+    print()
+    print(f"  {'target':<40}{'actual':>10}{'target':>10}  result")
+    for name, actual, target, ok in rows:
+        print(f"  {name:<40}{actual:>10.3f}{target:>10.3f}  {'PASS' if ok else 'MISS'}")
+    print()
+    print("  EXPLAIN QUERY PLAN, visible_patients(user):")
+    print("    " + m["list_plan"].replace("\n", "\n    "))
+    print()
+    print("  EXPLAIN QUERY PLAN, can_view_patient(user, patient) (the EXISTS query):")
+    print("    " + m["check_plan"].replace("\n", "\n    "))
+    print()
+    print("  visible_patients SQL:")
+    print("    " + m["list_sql"])
+    print()
+
+    def ratio(target, actual):
+        return round(target / actual, 2) if actual else None
+
+    results = {
+        "patients": c["patients"],
+        "facilities": c["facilities"],
+        "facilities_deregistered": c["facilities_deregistered"],
+        "users": c["users"],
+        "memberships": c["memberships"],
+        "team_links": c["team_links"],
+        "team_links_ended": c["team_links_ended"],
+        "member_links": c["member_links"],
+        "member_links_ended": c["member_links_ended"],
+        "visible_pairs": c["visible_pairs"],
+        "build_seconds": round(build_seconds, 2),
+        "timed_passes": ROUNDS,
+        "load_average_1min": round(m["load"], 2),
+        "list_samples": N_LIST_SAMPLES,
+        "list_rows_mean": round(m["list_rows_mean"], 2),
+        "list_p50_ms": round(m["list"]["p50"], 3),
+        "list_p95_ms": round(m["list"]["p95"], 3),
+        "list_max_ms": round(m["list"]["max"], 3),
+        "list_mean_ms": round(m["list"]["mean"], 3),
+        "list_cpu_p50_ms": round(m["list_cpu"]["p50"], 3),
+        "list_cpu_p95_ms": round(m["list_cpu"]["p95"], 3),
+        "list_sql_only_p50_ms": round(m["list_sql_only"]["p50"], 3),
+        "list_sql_only_p95_ms": round(m["list_sql_only"]["p95"], 3),
+        "list_queries": m["list_queries"],
+        "list_mismatches": m["list_mismatches"],
+        "check_samples": N_CHECK_PAIRS,
+        "check_p50_ms": round(m["check"]["p50"], 3),
+        "check_p95_ms": round(m["check"]["p95"], 3),
+        "check_max_ms": round(m["check"]["max"], 3),
+        "check_mean_ms": round(m["check"]["mean"], 3),
+        "check_cpu_p50_ms": round(m["check_cpu"]["p50"], 3),
+        "check_cpu_p95_ms": round(m["check_cpu"]["p95"], 3),
+        "check_sql_only_p50_ms": round(m["check_sql_only"]["p50"], 3),
+        "check_sql_only_p95_ms": round(m["check_sql_only"]["p95"], 3),
+        "check_queries": m["check_queries"],
+        "check_mismatches": m["check_mismatches"],
+        "list_p95_target_ms": LIST_P95_TARGET_MS,
+        "list_queries_target": LIST_QUERIES_TARGET,
+        "check_p95_target_ms": CHECK_P95_TARGET_MS,
+        "list_p95_target_ratio": ratio(LIST_P95_TARGET_MS, m["list"]["p95"]),
+        "list_queries_target_ratio": ratio(LIST_QUERIES_TARGET, m["list_queries"]),
+        "check_p95_target_ratio": ratio(CHECK_P95_TARGET_MS, m["check"]["p95"]),
+        "list_p95_pass": rows[0][3],
+        "list_queries_pass": rows[1][3],
+        "check_p95_pass": rows[2][3],
+        "cpus": os.cpu_count(),
+    }
+    for name, e in m["experiments"].items():
+        results[f"scratch_check_{name}_cpu_p95_ms"] = round(e["cpu_p95"], 3)
+        results[f"scratch_check_{name}_p50_ms"] = round(e["p50"], 3)
+        results[f"scratch_check_{name}_p95_ms"] = round(e["p95"], 3)
+        results[f"scratch_check_{name}_queries"] = e["queries"]
+        results[f"scratch_check_{name}_mismatches"] = e["wrong"]
+        results[f"scratch_check_{name}_p95_target_ratio"] = ratio(CHECK_P95_TARGET_MS, e["p95"])
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"  results written to {RESULTS.relative_to(REPO)}")
+    return all(ok for *_, ok in rows) and not m["list_mismatches"] and not m["check_mismatches"]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--seed", type=int, default=20260101, help="RNG seed (default: %(default)s)"
+    )
+    parser.add_argument("--keep-db", action="store_true", help="keep the temporary database")
+    args = parser.parse_args()
+
+    tmp_dir = tempfile.mkdtemp(prefix="mimamori-bench-")
+    try:
+        db_path = setup_django(tmp_dir)
+        from django.core.management import call_command
+
+        print(f"database: {db_path}")
+        call_command("migrate", interactive=False, verbosity=0)
+        rng = random.Random(args.seed)
+        start = time.perf_counter()
+        world = build(rng)
+        build_seconds = time.perf_counter() - start
+        url = sanity_check(world)
+        measurements = measure(world, rng)
+        ok = report(world, measurements, build_seconds, url)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if args.keep_db:
+            print(f"database kept in {tmp_dir}")
+        else:
+            shutil.rmtree(tmp_dir, ignore_errors=True)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
