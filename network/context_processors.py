@@ -11,7 +11,10 @@ def roles(request):
         return {}
 
     def nav():
+        from trust.second_factor import second_factor_pending
+
         return {
+            "second_factor_pending": second_factor_pending(user),
             "is_secretariat": access.is_secretariat(user),
             "is_facility_admin": access.is_facility_admin(user),
         }

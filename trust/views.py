@@ -22,7 +22,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .forms import TokenForm
-from .second_factor import has_confirmed_device, needs_second_factor
+from .second_factor import has_confirmed_device, needs_second_factor, throttle_wait_seconds
 
 BACKUP_CODE_COUNT = 10
 DEMO_EMAIL_DOMAIN = "@demo.mimamori.example"
@@ -64,19 +64,32 @@ def verify(request):
         return redirect("trust:setup")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        totp = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        wait = throttle_wait_seconds(totp) if totp else 0
         device = match_token(user, form.cleaned_data["token"])
         if device is not None:
             _complete(request, device)
             return redirect(_next_url(request))
-        form.add_error(
-            "token",
-            _("確認コードが正しくないか、有効期限が切れています。しばらく待ってからもう一度入力してください。"),
-        )
+        form.add_error("token", _code_error(wait))
     return render(
         request,
         "trust/verify.html",
         {"form": form, "next": _next_url(request), "demo_code": _demo_hint(user)},
     )
+
+
+def _code_error(wait):
+    """Why a code was refused: wrong, or sent while the device still waited after failures.
+
+    django-otp refuses every code (even the right one) for a growing pause after a
+    wrong one; saying "wrong" then would make people doubt a correct code.
+    """
+    if wait:
+        return _(
+            "確認コードの間違いが続いたため、%(seconds)d秒間は入力を受け付けません。"
+            "時間をおいてから、認証アプリの最新の6桁を入力してください。"
+        ) % {"seconds": wait}
+    return _("確認コードが正しくありません。認証アプリに表示されている最新の6桁を入力してください。")
 
 
 def _qr_svg(data):
@@ -95,6 +108,7 @@ def setup(request):
         device = TOTPDevice.objects.create(user=user, name=_("認証アプリ"), confirmed=False)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        wait = throttle_wait_seconds(device)
         if device.verify_token(form.cleaned_data["token"]):
             device.confirmed = True
             device.save()
@@ -104,7 +118,7 @@ def setup(request):
             return render(
                 request, "trust/backup_codes.html", {"codes": codes, "next": _next_url(request)}
             )
-        form.add_error("token", _("確認コードが一致しません。認証アプリの最新の6桁を入力してください。"))
+        form.add_error("token", _code_error(wait))
     return render(
         request,
         "trust/setup.html",

@@ -60,7 +60,7 @@ def test_wrong_code_is_refused_in_japanese():
     wrong = f"{(int(current_code(device)) + 1) % 1000000:06d}"
     response = client.post("/2fa/verify/", {"token": wrong})
     assert response.status_code == 200
-    assert "確認コードが正しくない" in response.content.decode()
+    assert "確認コードが正しくありません" in response.content.decode()
     assert client.get("/console/")["Location"].startswith("/2fa/verify/")
 
 
@@ -106,3 +106,23 @@ def test_a_backup_code_works_once():
     assert client.post("/2fa/verify/", {"token": code}).status_code == 302
     again = _password_only(admin)
     assert again.post("/2fa/verify/", {"token": code}).status_code == 200
+
+
+def test_a_right_code_right_after_a_wrong_one_says_to_wait_not_that_it_is_wrong():
+    admin = make_admin(FacilityFactory())
+    device = totp_device(admin)
+    client = _password_only(admin)
+    wrong = f"{(int(current_code(device)) + 1) % 1000000:06d}"
+    client.post("/2fa/verify/", {"token": wrong})
+    response = client.post("/2fa/verify/", {"token": current_code(device)})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "秒間は入力を受け付けません" in body
+
+
+def test_pages_owed_a_second_factor_show_no_menu():
+    admin = make_admin(FacilityFactory())
+    totp_device(admin)
+    body = _password_only(admin).get("/2fa/verify/").content.decode()
+    assert "施設の管理" not in body and "患者一覧" not in body
+    assert "ログアウト" in body
