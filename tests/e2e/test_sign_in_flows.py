@@ -134,7 +134,7 @@ def test_facility_admin_passes_totp_and_adds_a_staff_member(site, page, shot):
         "高橋 美穂 さんを登録し、招待メールを送りました（リンクの有効期限は72時間）。"
     )
     expect(page.get_by_role("heading", name="利用者（1）")).to_be_visible()
-    row = page.get_by_role("row", name=re.compile("高橋 美穂"))
+    row = page.locator("li.person").filter(has_text="高橋 美穂")
     expect(row).to_contain_text("薬剤師")
     expect(row).to_contain_text("takahashi@example.jp")
     shot(page, "07-console-after-add")
@@ -166,7 +166,7 @@ def test_facility_admin_without_second_factor_must_enrol_first(site, page, shot)
     # Wrong code first, then the one an authenticator app would show for the printed key.
     page.get_by_label("確認コード").fill("000000")
     page.get_by_role("button", name="設定を完了する").click()
-    expect(page.get_by_text("確認コードが一致しません。")).to_be_visible()
+    expect(page.get_by_text("確認コードが正しくありません。")).to_be_visible()
     # django-otp throttles the device for 1 s after a failure (OTP_TOTP_THROTTLE_FACTOR).
     page.wait_for_timeout(1_200)
     secret = page.locator(".help code").inner_text().strip()
