@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("2fa/", include("trust.urls")),
     path("", include("network.urls")),
+    path("timeline/", include("timeline.urls")),
     path("admin/", include(wagtailadmin_urls)),
 ]
 

@@ -65,7 +65,7 @@ def is_secretariat(user):
 # --- Reading and posting on a patient's timeline -----------------------------
 
 
-def _effective_links_sql(select):
+def _effective_links_sql(select, by="user"):
     """SQL selecting ``select`` from the member links of one user that are in force now.
 
     The reading rule in one statement: an active member link, an active non-admin
@@ -74,6 +74,7 @@ def _effective_links_sql(select):
     with parameters, so a yes/no check costs one index lookup and no query building.
     Parameters: see ``_effective_links_params``.
     """
+    assert by in ("user", "patient")
     ml, fm, tl, f, ug, g = (
         MemberLink._meta.db_table,
         FacilityMembership._meta.db_table,
@@ -94,7 +95,7 @@ def _effective_links_sql(select):
         f"JOIN {fm} fm ON fm.user_id = ml.user_id AND fm.facility_id = ml.facility_id "
         f"JOIN {tl} tl ON tl.patient_id = ml.patient_id AND tl.facility_id = ml.facility_id "
         f"JOIN {f} f ON f.id = ml.facility_id "
-        f"WHERE ml.user_id = %s AND {active('ml')} AND {active('fm')} AND {active('tl')} "
+        f"WHERE ml.{by}_id = %s AND {active('ml')} AND {active('fm')} AND {active('tl')} "
         f"AND fm.role IN ({roles}) AND f.status IN ({statuses}) "
         # The secretariat never reads a timeline, even if someone also linked it as staff.
         f"AND NOT EXISTS (SELECT 1 FROM {ug} ug JOIN {g} g ON g.id = ug.group_id "
@@ -102,10 +103,10 @@ def _effective_links_sql(select):
     )
 
 
-def _effective_links_params(user, now):
+def _effective_links_params(key, now):
     now = connection.ops.adapt_datetimefield_value(now)
     return [
-        user.pk,
+        key,
         *([now] * 6),
         *(str(role) for role in TEAM_ROLES),
         *(str(status) for status in USABLE_FACILITY_STATUSES),
@@ -118,7 +119,7 @@ def visible_patients(user):
     if not _is_person(user):
         return PatientPage.objects.none()
     links = RawSQL(  # noqa: S611 (fixed SQL, parameters only)
-        _effective_links_sql("ml.patient_id"), _effective_links_params(user, timezone.now())
+        _effective_links_sql("ml.patient_id"), _effective_links_params(user.pk, timezone.now())
     )
     return PatientPage.objects.live().filter(pk__in=links)
 
@@ -128,7 +129,7 @@ def can_view_patient(user, patient):
     if not _is_person(user) or patient is None or not patient.live:
         return False
     sql = _effective_links_sql("1") + " AND ml.patient_id = %s"
-    params = [*_effective_links_params(user, timezone.now()), patient.pk]
+    params = [*_effective_links_params(user.pk, timezone.now()), patient.pk]
     with connection.cursor() as cursor:
         cursor.execute(sql + " LIMIT 1", params)
         return cursor.fetchone() is not None
@@ -144,8 +145,18 @@ def facilities_acting_for(user, patient):
     if not _is_person(user) or patient is None:
         return Facility.objects.none()
     sql = _effective_links_sql("ml.facility_id") + " AND ml.patient_id = %s"
-    params = [*_effective_links_params(user, timezone.now()), patient.pk]
+    params = [*_effective_links_params(user.pk, timezone.now()), patient.pk]
     return Facility.objects.filter(pk__in=RawSQL(sql, params))  # noqa: S611 (fixed SQL)
+
+
+def readers_of(patient):
+    """Ids of the users who may read ``patient``'s timeline now (for "既読 3/5")."""
+    if patient is None or not patient.live:
+        return set()
+    sql = _effective_links_sql("DISTINCT ml.user_id", by="patient")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _effective_links_params(patient.pk, timezone.now()))
+        return {row[0] for row in cursor.fetchall()}
 
 
 def get_visible_patient_or_404(user, **lookup):

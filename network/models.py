@@ -336,7 +336,6 @@ class PatientPage(Page):
     parent_page_types = ["network.PatientsIndexPage"]
     subpage_types = []
     preview_modes = []
-    template = "network/patient_page.html"
 
     content_panels = [
         FieldPanel("title", heading=_("氏名")),
@@ -365,23 +364,18 @@ class PatientPage(Page):
         super().save(*args, **kwargs)
 
     def serve(self, request, *args, **kwargs):
+        """The patient's timeline, for the team only."""
+        from timeline.views import timeline_page
+
         from . import access
 
         if not access.can_view_patient(request.user, self):
             raise Http404
-        return super().serve(request, *args, **kwargs)
+        return timeline_page(request, self)
 
     def serve_preview(self, request, mode_name):
         """Never: a preview would render the thread for whoever edits the page (the secretariat)."""
         raise Http404
-
-    def get_context(self, request, *args, **kwargs):
-        from . import access
-
-        context = super().get_context(request, *args, **kwargs)
-        context["team"] = self.active_team()
-        context["may_post"] = access.can_post(request.user, self)
-        return context
 
     def active_team(self):
         """[(facility, [member links])] of the team now, family last. Callers check access first."""

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.invitations import send_invitation
+from timeline.services import unread_counts
 
 from . import access, services
 from .forms import JOB_TITLE_SUGGESTIONS, MemberChoiceForm, StaffForm
@@ -24,7 +25,10 @@ from .models import FacilityMembership, MemberLink, MembershipRole
 @login_required
 @require_GET
 def home(request):
-    patients = access.visible_patients(request.user).order_by("name_kana", "title")
+    patients = list(access.visible_patients(request.user).order_by("name_kana", "title"))
+    unread = unread_counts(request.user, [p.pk for p in patients])
+    for patient in patients:
+        patient.unread = unread.get(patient.pk, 0)
     return render(
         request,
         "network/home.html",

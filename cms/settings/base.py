@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "accounts",
     "trust",
     "network",
+    "timeline",
     "cms",
     # Wagtail
     "wagtail.contrib.forms",

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "timeline"
+urlpatterns = [
+    path("posts/<int:pk>/edit/", views.edit, name="edit"),
+    path("posts/<int:pk>/delete/", views.delete, name="delete"),
+    path("posts/<int:pk>/history/", views.history, name="history"),
+    path("posts/<int:pk>/readers/", views.readers, name="readers"),
+    path("files/<int:pk>/", views.attachment, name="attachment"),
+    path("files/<int:pk>/thumbnail/", views.thumbnail, name="thumbnail"),
+]

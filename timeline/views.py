@@ -1,0 +1,243 @@
+"""The timeline page of a patient, and the post actions (edit, delete, history, readers, files).
+
+Each view finds its post or attachment inside ``access.visible_patients(user)``:
+whatever is outside the user's teams is a 404 that names nothing.
+"""
+
+import difflib
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from reversion.models import Version
+
+from network import access
+from network.models import FacilityMembership
+
+from . import services
+from .forms import EditForm, PostForm
+from .models import Attachment, Post
+
+PAGE_SIZE = 30
+
+
+def _visible_posts(user):
+    return Post.objects.filter(patient__in=access.visible_patients(user))
+
+
+def _job_title(user, facility):
+    membership = FacilityMembership.objects.active().filter(user=user, facility=facility).first()
+    if membership is None:
+        return ""
+    return membership.job_title or membership.relation
+
+
+def timeline_page(request, patient):
+    """GET: the newest posts (or older ones with ?before=<id>). POST: a new post.
+
+    Called by ``PatientPage.serve`` after its access check.
+    """
+    user = request.user
+    facilities = list(access.facilities_acting_for(user, patient))
+    form = PostForm(facilities=facilities)
+    if request.method == "POST":
+        form = PostForm(request.POST, request.FILES, facilities=facilities)
+        if form.is_valid():
+            data = form.cleaned_data
+            services.create_post(
+                user,
+                patient,
+                data["facility"],
+                _job_title(user, data["facility"]),
+                data,
+                uploads=data["files"],
+            )
+            messages.success(request, _("投稿しました。"))
+            return redirect(patient.url)
+    return render(
+        request,
+        "timeline/timeline.html",
+        {**_timeline_context(request, patient), "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def _timeline_context(request, patient):
+    user = request.user
+    posts = (
+        Post.objects.for_patient(patient)
+        .select_related("author", "facility")
+        .prefetch_related("attachments")
+    )
+    structured_only = request.GET.get("structured") == "1"
+    if structured_only:
+        posts = posts.structured().live()
+    before = request.GET.get("before", "")
+    if before.isdigit():
+        posts = posts.filter(pk__lt=int(before))
+    page = list(posts[: PAGE_SIZE + 1])
+    has_more = len(page) > PAGE_SIZE
+    page = page[:PAGE_SIZE]
+    readers = access.readers_of(patient)
+    counts = services.read_counts([p.pk for p in page])
+    for post in page:
+        audience = readers - {post.author_id}
+        post.read_count = counts.get(post.pk, 0)
+        post.audience_count = len(audience)
+        post.may_edit = post.author_id == user.pk and not post.is_deleted
+    services.mark_read(user, page)
+    return {
+        "page": patient,
+        "patient": patient,
+        "posts": page,
+        "next_cursor": page[-1].pk if has_more else None,
+        "structured_only": structured_only,
+        "team": patient.active_team(),
+        "max_attachments": settings.MAX_ATTACHMENTS_PER_POST,
+    }
+
+
+def _own_post_or_404(user, pk):
+    post = get_object_or_404(_visible_posts(user).select_related("patient"), pk=pk)
+    if post.author_id != user.pk or post.is_deleted:
+        raise Http404
+    return post
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request, pk):
+    post = _own_post_or_404(request.user, pk)
+    initial = {
+        "body": post.body,
+        "next_visit_date": post.next_visit_date,
+        "plan_change": post.plan_change,
+        "care_cautions": post.care_cautions,
+        "version": post.version,
+    }
+    form = EditForm(request.POST or None, initial=initial)
+    conflict = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.edit_post(post, request.user, form.cleaned_data, form.cleaned_data["version"])
+        except services.EditConflict:
+            conflict = True
+            post.refresh_from_db()
+            form.add_error(
+                None,
+                _(
+                    "この投稿は、編集画面を開いた後に別の画面で変更されています。"
+                    "入力した内容は下に残してあります。最新の内容を確認してから、もう一度保存してください。"
+                ),
+            )
+        else:
+            messages.success(request, _("投稿を編集しました。以前の内容は履歴に残ります。"))
+            return redirect(post.patient.url)
+    return render(
+        request,
+        "timeline/edit.html",
+        {"post": post, "form": form, "conflict": conflict, "patient": post.patient},
+        status=409 if conflict else 200,
+    )
+
+
+@login_required
+@require_POST
+def delete(request, pk):
+    post = _own_post_or_404(request.user, pk)
+    services.delete_post(post, request.user)
+    messages.success(request, _("投稿を削除しました。"))
+    return redirect(post.patient.url)
+
+
+@login_required
+@require_GET
+def history(request, pk):
+    post = get_object_or_404(_visible_posts(request.user).select_related("patient"), pk=pk)
+    versions = list(
+        Version.objects.get_for_object(post).select_related("revision", "revision__user").order_by("pk")
+    )
+    entries, previous = [], ""
+    for version in versions:
+        body = version.field_dict.get("body", "")
+        entries.append(
+            {
+                "version": version,
+                "fields": version.field_dict,
+                "diff": list(difflib.ndiff(previous.splitlines(), body.splitlines())) if previous else [],
+            }
+        )
+        previous = body
+    return render(
+        request,
+        "timeline/history.html",
+        {"post": post, "patient": post.patient, "entries": list(reversed(entries))},
+    )
+
+
+@login_required
+@require_GET
+def readers(request, pk):
+    post = get_object_or_404(_visible_posts(request.user).select_related("patient"), pk=pk)
+    audience = access.readers_of(post.patient) - {post.author_id}
+    reads = {r.user_id: r for r in post.reads.select_related("user")}
+    from django.contrib.auth import get_user_model
+
+    people = get_user_model().objects.filter(pk__in=audience).order_by("last_name_kana")
+    read, unread = [], []
+    for person in people:
+        (read if person.pk in reads else unread).append((person, reads.get(person.pk)))
+    return render(
+        request,
+        "timeline/readers.html",
+        {"post": post, "patient": post.patient, "read": read, "unread": unread},
+    )
+
+
+def _attachment_or_404(user, pk):
+    return get_object_or_404(
+        Attachment.objects.filter(
+            post__patient__in=access.visible_patients(user), post__deleted_at__isnull=True
+        ),
+        pk=pk,
+    )
+
+
+@login_required
+@require_GET
+def attachment(request, pk):
+    """The file itself, only for the patient's team, under a name the server chooses."""
+    item = _attachment_or_404(request.user, pk)
+    inline = item.kind == Attachment.Kind.IMAGE and request.GET.get("download") != "1"
+    response = FileResponse(
+        item.file.open("rb"),
+        content_type=item.content_type,
+        as_attachment=not inline,
+        filename=f"mimamori-{item.pk}{item.extension}",
+    )
+    return _private(response)
+
+
+@login_required
+@require_GET
+def thumbnail(request, pk):
+    item = _attachment_or_404(request.user, pk)
+    if not item.thumbnail:
+        raise Http404
+    response = FileResponse(
+        item.thumbnail.open("rb"), content_type="image/jpeg", filename=f"mimamori-{item.pk}-thumb.jpg"
+    )
+    return _private(response)
+
+
+def _private(response):
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    return response
+
