@@ -30,6 +30,7 @@ from django.utils import timezone
 from .models import (
     USABLE_FACILITY_STATUSES,
     Facility,
+    FacilityKind,
     FacilityMembership,
     MemberLink,
     MembershipRole,
@@ -157,6 +158,20 @@ def readers_of(patient):
     with connection.cursor() as cursor:
         cursor.execute(sql, _effective_links_params(patient.pk, timezone.now()))
         return {row[0] for row in cursor.fetchall()}
+
+
+def acts_as_family(user, patient):
+    """Whether ``user`` takes part in ``patient``'s team as the patient or family."""
+    return facilities_acting_for(user, patient).filter(kind=FacilityKind.FAMILY).exists()
+
+
+def can_request_change(user, post):
+    """The patient and family may ask an author to edit or delete a post on their own timeline."""
+    return (
+        post.deleted_at is None
+        and post.author_id != getattr(user, "pk", None)
+        and acts_as_family(user, post.patient)
+    )
 
 
 def get_visible_patient_or_404(user, **lookup):

@@ -3,6 +3,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from documents.uploads import check_upload
+
 from .models import MAX_BODY_CHARS
 
 
@@ -80,8 +82,6 @@ class PostForm(PostFields):
                 _("添付できるファイルは%(limit)d個までです（%(count)d個選ばれています）。")
                 % {"limit": limit, "count": len(files)}
             )
-        from documents.uploads import check_upload
-
         checked, errors = [], []
         for uploaded in files:
             try:
@@ -119,3 +119,37 @@ class EditForm(PostFields):
 
 def _safe_name(name):
     return "".join(ch for ch in (name or "")[-60:] if ch.isprintable())
+
+
+class ChangeRequestForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("お願いの内容"),
+        choices=[("edit", _("修正してほしい")), ("delete", _("削除してほしい"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("理由"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("理由を書いてください。")},
+    )
+
+
+class AnswerForm(forms.Form):
+    accept = forms.TypedChoiceField(
+        label=_("回答"),
+        coerce=lambda v: v == "yes",
+        choices=[("yes", _("対応しました（削除の依頼なら削除します）")), ("no", _("お断りします"))],
+        widget=forms.RadioSelect,
+    )
+    reply = forms.CharField(label=_("ひとこと"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PreferenceForm(forms.Form):
+    email = forms.ChoiceField(label=_("メールでのお知らせ"), widget=forms.RadioSelect)
+
+    def __init__(self, *args, **kwargs):
+        from .models import NotificationPreference
+
+        super().__init__(*args, **kwargs)
+        self.fields["email"].choices = NotificationPreference.Email.choices

@@ -129,3 +129,81 @@ class PostRead(models.Model):
 
     def __str__(self):
         return f"{self.user_id} read {self.post_id}"
+
+
+class ChangeRequest(models.Model):
+    """The patient or family ask a post's author to edit or delete it, with a reason."""
+
+    class Kind(models.TextChoices):
+        EDIT = "edit", _("修正のお願い")
+        DELETE = "delete", _("削除のお願い")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("回答待ち")
+        DONE = "done", _("対応済み")
+        DECLINED = "declined", _("お断り")
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="change_requests")
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("依頼者")
+    )
+    kind = models.CharField(_("依頼の種類"), max_length=10, choices=Kind.choices)
+    reason = models.TextField(_("理由"), max_length=1000)
+    status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    reply = models.TextField(_("回答"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("修正・削除の依頼")
+        verbose_name_plural = _("修正・削除の依頼")
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk}"
+
+
+class Notification(models.Model):
+    """Something new for ``user`` on ``patient``'s timeline. Shown in the app; mailed without content."""
+
+    class Kind(models.TextChoices):
+        NEW_POST = "new_post", _("新しい投稿")
+        ACK_REQUEST = "ack_request", _("確認のお願い")
+        CHANGE_REQUEST = "change_request", _("修正・削除の依頼")
+        REQUEST_ANSWERED = "request_answered", _("依頼への回答")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    patient = models.ForeignKey(
+        "network.PatientPage", on_delete=models.CASCADE, related_name="notifications"
+    )
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["user", "read_at"]), models.Index(fields=["user", "patient"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} → {self.user_id}"
+
+
+class NotificationPreference(models.Model):
+    """How a user wants to hear about new things by e-mail (in-app notices are always kept)."""
+
+    class Email(models.TextChoices):
+        IMMEDIATE = "immediate", _("すぐに知らせる")
+        DAILY = "daily", _("1日1回まとめて知らせる")
+        OFF = "off", _("メールでは知らせない")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    email = models.CharField(
+        _("メールでのお知らせ"), max_length=10, choices=Email.choices, default=Email.IMMEDIATE
+    )
+
+    def __str__(self):
+        return f"{self.user_id}: {self.email}"

@@ -12,7 +12,8 @@ from django.utils import timezone
 import reversion
 from reversion.models import Version
 
-from .models import Attachment, Post, PostRead
+from .models import Attachment, ChangeRequest, Notification, Post, PostRead
+from .notifications import notify, notify_new_post
 
 STRUCTURED_FIELDS = ["next_visit_date", "plan_change", "care_cautions"]
 
@@ -42,6 +43,7 @@ def create_post(author, patient, facility, job_title, data, uploads=()):
             )
             for upload in uploads:
                 _attach(post, upload, written)
+            notify_new_post(post)
     except BaseException:
         for storage, name in written:
             storage.delete(name)
@@ -152,3 +154,26 @@ def unread_counts(user, patient_ids):
         .annotate(n=Count("id"))
         .values_list("patient_id", "n")
     )
+
+
+def request_change(post, requester, kind, reason):
+    """The patient or family ask the author to edit or delete ``post``; the author is told."""
+    with transaction.atomic():
+        change = ChangeRequest.objects.create(post=post, requester=requester, kind=kind, reason=reason)
+        notify([post.author], post.patient, Notification.Kind.CHANGE_REQUEST, post=post)
+    return change
+
+
+def answer_change_request(change, author, accept, reply=""):
+    """The author acts (for a deletion request: deletes the post) or declines; the requester is told."""
+    if change.post.author_id != author.pk or change.status != ChangeRequest.Status.OPEN:
+        raise PermissionError
+    with transaction.atomic():
+        if accept and change.kind == ChangeRequest.Kind.DELETE:
+            delete_post(change.post, author)
+        change.status = ChangeRequest.Status.DONE if accept else ChangeRequest.Status.DECLINED
+        change.reply = reply
+        change.resolved_at = timezone.now()
+        change.save(update_fields=["status", "reply", "resolved_at"])
+        notify([change.requester], change.post.patient, Notification.Kind.REQUEST_ANSWERED, post=change.post)
+    return change

@@ -8,6 +8,9 @@ urlpatterns = [
     path("posts/<int:pk>/delete/", views.delete, name="delete"),
     path("posts/<int:pk>/history/", views.history, name="history"),
     path("posts/<int:pk>/readers/", views.readers, name="readers"),
+    path("posts/<int:pk>/request/", views.request_change, name="request_change"),
+    path("requests/<int:pk>/answer/", views.answer_request, name="answer_request"),
+    path("notifications/", views.notification_list, name="notifications"),
     path("files/<int:pk>/", views.attachment, name="attachment"),
     path("files/<int:pk>/thumbnail/", views.thumbnail, name="thumbnail"),
 ]

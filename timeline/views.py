@@ -19,9 +19,9 @@ from reversion.models import Version
 from network import access
 from network.models import FacilityMembership
 
-from . import services
-from .forms import EditForm, PostForm
-from .models import Attachment, Post
+from . import notifications, services
+from .forms import AnswerForm, ChangeRequestForm, EditForm, PostForm, PreferenceForm
+from .models import Attachment, ChangeRequest, Notification, NotificationPreference, Post
 
 PAGE_SIZE = 30
 
@@ -72,7 +72,7 @@ def _timeline_context(request, patient):
     posts = (
         Post.objects.for_patient(patient)
         .select_related("author", "facility")
-        .prefetch_related("attachments")
+        .prefetch_related("attachments", "change_requests")
     )
     structured_only = request.GET.get("structured") == "1"
     if structured_only:
@@ -90,7 +90,12 @@ def _timeline_context(request, patient):
         post.read_count = counts.get(post.pk, 0)
         post.audience_count = len(audience)
         post.may_edit = post.author_id == user.pk and not post.is_deleted
+        post.visible_requests = [
+            r for r in post.change_requests.all() if user.pk in (post.author_id, r.requester_id)
+        ]
     services.mark_read(user, page)
+    notifications.mark_patient_read(user, patient)
+    may_request = access.acts_as_family(user, patient)
     return {
         "page": patient,
         "patient": patient,
@@ -99,6 +104,7 @@ def _timeline_context(request, patient):
         "structured_only": structured_only,
         "team": patient.active_team(),
         "max_attachments": settings.MAX_ATTACHMENTS_PER_POST,
+        "may_request": may_request,
     }
 
 
@@ -241,3 +247,64 @@ def _private(response):
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
     return response
 
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_change(request, pk):
+    """The patient or family ask the author to edit or delete a post, with a reason."""
+    post = get_object_or_404(_visible_posts(request.user).select_related("patient", "author"), pk=pk)
+    if not access.can_request_change(request.user, post):
+        raise Http404
+    form = ChangeRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.request_change(post, request.user, form.cleaned_data["kind"], form.cleaned_data["reason"])
+        messages.success(request, _("投稿者にお願いを送りました。回答があるとお知らせします。"))
+        return redirect(post.patient.url)
+    return render(request, "timeline/request_change.html", {"post": post, "patient": post.patient, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def answer_request(request, pk):
+    change = get_object_or_404(
+        ChangeRequest.objects.filter(
+            post__patient__in=access.visible_patients(request.user),
+            post__author=request.user,
+            status=ChangeRequest.Status.OPEN,
+        ).select_related("post", "post__patient", "requester"),
+        pk=pk,
+    )
+    form = AnswerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.answer_change_request(
+            change, request.user, form.cleaned_data["accept"], form.cleaned_data["reply"]
+        )
+        messages.success(request, _("回答しました。依頼した方にお知らせします。"))
+        return redirect(change.post.patient.url)
+    return render(
+        request,
+        "timeline/answer_request.html",
+        {"change": change, "post": change.post, "patient": change.post.patient, "form": form},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_list(request):
+    """The user's notices (only for patients they may still see) and their e-mail preference."""
+    preference, _created = NotificationPreference.objects.get_or_create(user=request.user)
+    form = PreferenceForm(request.POST or None, initial={"email": preference.email})
+    if request.method == "POST" and form.is_valid():
+        preference.email = form.cleaned_data["email"]
+        preference.save(update_fields=["email"])
+        messages.success(request, _("お知らせの受け取り方を保存しました。"))
+        return redirect("timeline:notifications")
+    notices = (
+        Notification.objects.filter(
+            user=request.user, patient__in=access.visible_patients(request.user)
+        )
+        .select_related("patient")
+        .order_by("-id")[:100]
+    )
+    return render(request, "timeline/notifications.html", {"notices": notices, "form": form})

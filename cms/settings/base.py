@@ -101,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "network.context_processors.roles",
+                "timeline.context_processors.notices",
             ],
         },
     },
@@ -220,6 +221,11 @@ EMAIL_SUBJECT_PREFIX = "[みまもりSNS] "
 PASSWORD_RESET_TIMEOUT = 72 * 60 * 60
 # Absolute base of links in e-mails (no request at hand when mail is sent).
 SITE_BASE_URL = os.environ.get("SITE_BASE_URL", "http://127.0.0.1:8000")
+
+# --- Background tasks (django-tasks) ---------------------------------------------
+# Immediate by default: work runs after the request's transaction commits. A
+# database-backed worker can replace it in production without code changes.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 # --- Wagtail ------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "みまもりSNS"
