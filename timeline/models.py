@@ -169,6 +169,7 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         NEW_POST = "new_post", _("新しい投稿")
         ACK_REQUEST = "ack_request", _("確認のお願い")
+        MENTION = "mention", _("あなた宛ての投稿")
         CHANGE_REQUEST = "change_request", _("修正・削除の依頼")
         REQUEST_ANSWERED = "request_answered", _("依頼への回答")
 

@@ -47,10 +47,17 @@ def notify_new_post(post):
     """Everyone who may read the patient, except the author, hears of a new post."""
     from django.contrib.auth import get_user_model
 
+    from .mentions import handle
+
     reader_ids = access.readers_of(post.patient) - {post.author_id}
     users = list(get_user_model().objects.filter(pk__in=reader_ids, is_active=True))
+    compact = post.body.replace(" ", "").replace("\u3000", "")
+    mentioned = [u for u in users if handle(u) and f"@{handle(u)}" in compact]
+    others = [u for u in users if u not in mentioned]
     kind = Notification.Kind.ACK_REQUEST if post.ack_requested else Notification.Kind.NEW_POST
-    return notify(users, post.patient, kind, post=post)
+    return notify(mentioned, post.patient, Notification.Kind.MENTION, post=post) + notify(
+        others, post.patient, kind, post=post
+    )
 
 
 def email_preference(user):

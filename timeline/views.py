@@ -8,6 +8,7 @@ import difflib
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,7 +20,7 @@ from reversion.models import Version
 from network import access
 from network.models import FacilityMembership
 
-from . import notifications, services
+from . import mentions, notifications, services
 from .forms import AnswerForm, ChangeRequestForm, EditForm, PostForm, PreferenceForm
 from .models import Attachment, ChangeRequest, Notification, NotificationPreference, Post
 
@@ -59,6 +60,9 @@ def timeline_page(request, patient):
             )
             messages.success(request, _("投稿しました。"))
             return redirect(patient.url)
+    if request.method == "GET" and request.headers.get("HX-Request") == "true":
+        # "以前の投稿を見る" with htmx: only the next page of posts.
+        return render(request, "timeline/_page.html", _timeline_context(request, patient))
     return render(
         request,
         "timeline/timeline.html",
@@ -84,6 +88,8 @@ def _timeline_context(request, patient):
     has_more = len(page) > PAGE_SIZE
     page = page[:PAGE_SIZE]
     readers = access.readers_of(patient)
+    members = list(get_user_model().objects.filter(pk__in=readers, is_active=True))
+    handles = {mentions.handle(u): u for u in members if mentions.handle(u)}
     counts = services.read_counts([p.pk for p in page])
     for post in page:
         audience = readers - {post.author_id}
@@ -105,6 +111,12 @@ def _timeline_context(request, patient):
         "team": patient.active_team(),
         "max_attachments": settings.MAX_ATTACHMENTS_PER_POST,
         "may_request": may_request,
+        "handles": handles,
+        "mention_choices": [
+            {"handle": h, "name": u.get_full_name(), "kana": f"{u.last_name_kana}{u.first_name_kana}"}
+            for h, u in sorted(handles.items(), key=lambda item: item[1].last_name_kana)
+            if u.pk != user.pk
+        ],
     }
 
 
@@ -192,8 +204,6 @@ def readers(request, pk):
     post = get_object_or_404(_visible_posts(request.user).select_related("patient"), pk=pk)
     audience = access.readers_of(post.patient) - {post.author_id}
     reads = {r.user_id: r for r in post.reads.select_related("user")}
-    from django.contrib.auth import get_user_model
-
     people = get_user_model().objects.filter(pk__in=audience).order_by("last_name_kana")
     read, unread = [], []
     for person in people:

@@ -57,13 +57,14 @@ STATUSES = [
 ]
 USABLE = {FacilityStatus.ACTIVE, FacilityStatus.PROVISIONAL}
 
-# Kinds of people. The secretariat has no memberships here: a secretariat member who
-# is also linked as staff is a separate, explicit test in test_access_matrix.py.
+# Kinds of people. A secretariat member may also be staff somewhere (and linked to
+# patients): the secretariat still never reads a timeline.
 USER_KINDS = ["staff", "staff", "staff", "family", "admin", "admin", "secretariat"]
 ROLE_OF_KIND = {
     "staff": MembershipRole.STAFF,
     "family": MembershipRole.FAMILY,
     "admin": MembershipRole.ADMIN,
+    "secretariat": MembershipRole.STAFF,
 }
 
 
@@ -117,10 +118,9 @@ def graphs(draw):
 
     memberships = []
     for u, user in enumerate(users):
-        if user["kind"] == "secretariat":
-            continue
         pool = families if user["kind"] == "family" else clinics
-        for fac in draw(st.lists(st.sampled_from(pool), min_size=1, max_size=3)):
+        at_least = 0 if user["kind"] == "secretariat" else 1
+        for fac in draw(st.lists(st.sampled_from(pool), min_size=at_least, max_size=3)):
             memberships.append(
                 {"user": u, "facility": fac, "role": ROLE_OF_KIND[user["kind"]], "period": draw(periods)}
             )
@@ -145,15 +145,17 @@ def graphs(draw):
     team_links = dedupe_open(team_links, key=lambda r: (r["patient"], r["facility"]))
 
     member_links = []
-    for u, user in enumerate(users):
-        if user["kind"] == "secretariat":
-            continue
+    linked_pairs = sorted({(t["patient"], t["facility"]) for t in team_links})
+    any_patient = st.integers(0, N_PATIENTS - 1)
+    for u in range(len(users)):
         # Through a facility of the person that is linked to the patient, through one
-        # of the person's facilities, or through any facility at all.
+        # of the person's facilities, through a facility linked to the patient (the
+        # person's or not), or through any facility at all.
         own = sorted({m["facility"] for m in memberships if m["user"] == u})
-        coherent = sorted({(t["patient"], t["facility"]) for t in team_links if t["facility"] in own})
-        any_patient = st.integers(0, N_PATIENTS - 1)
+        coherent = [(p, f) for p, f in linked_pairs if f in own]
         choices = [st.tuples(any_patient, any_facility)]
+        if linked_pairs:
+            choices.insert(0, st.sampled_from(linked_pairs))
         if own:
             choices.insert(0, st.tuples(any_patient, st.sampled_from(own)))
         if coherent:
@@ -229,11 +231,14 @@ def oracle_manageable(g, u, facility=None):
     user = g["users"][u]
     if not user["is_active"]:
         return set()
-    if user["kind"] == "secretariat" and facility is None:
-        return set(range(N_PATIENTS))  # every patient, live or not
-    facilities = oracle_administered(g, u)
-    if facility is not None:
-        facilities &= {facility}
+    if user["kind"] == "secretariat":
+        if facility is None:
+            return set(range(N_PATIENTS))  # every patient, live or not
+        facilities = {facility}  # any facility, deregistered too
+    else:
+        facilities = oracle_administered(g, u)
+        if facility is not None:
+            facilities &= {facility}
     return {
         t["patient"]
         for t in g["team_links"]
@@ -332,11 +337,10 @@ def test_policy_matches_the_oracle(patient_pks, g):
             assert manageable == oracle_manageable(g, u), (u, g)
             for f, facility in enumerate(facilities):
                 assert access.can_manage_facility(user, facility) is oracle_can_manage_facility(g, u, f), (u, f, g)
-                if g["users"][u]["kind"] != "secretariat":
-                    through = {
-                        index_of[pk]
-                        for pk in access.manageable_patients(user, facility).values_list("pk", flat=True)
-                    }
-                    assert through == oracle_manageable(g, u, f), (u, f, g)
+                through = {
+                    index_of[pk]
+                    for pk in access.manageable_patients(user, facility).values_list("pk", flat=True)
+                }
+                assert through == oracle_manageable(g, u, f), (u, f, g)
 
         transaction.set_rollback(True)
