@@ -61,8 +61,8 @@ lint: $(VENV)/.requirements-test ## ruff and Django's checks
 
 lock: $(BIN)/python ## Re-pin requirements*.txt from pyproject.toml
 	$(BIN)/pip install --quiet pip-tools
-	$(BIN)/pip-compile -q --strip-extras --no-header --output-file=requirements.txt pyproject.toml
-	$(BIN)/pip-compile -q --strip-extras --no-header --extra=test --output-file=requirements-test.txt pyproject.toml
+	$(BIN)/pip-compile -q --strip-extras --no-header --no-emit-index-url --no-emit-find-links --output-file=requirements.txt pyproject.toml
+	$(BIN)/pip-compile -q --strip-extras --no-header --no-emit-index-url --no-emit-find-links --extra=test --output-file=requirements-test.txt pyproject.toml
 
 bench: $(VENV)/.requirements-test ## Run the benchmarks (figures to bench/results/)
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(BIN)/python bench/access.py

@@ -62,6 +62,7 @@ MEMBERS_PER_FACILITY = (1, 2)
 USER_UNREAD = (0, 15)  # newest posts of each patient the user has not read
 USER_OLD_UNREAD_SHARE = 0.02  # older posts the user skipped
 READ_SHARE = 0.7  # chance that another team member has read a post
+NOTICE_WINDOW = 10  # other members' notices of unread posts stay unread among the newest posts
 ATTACHMENT_SHARE = 0.03
 STRUCTURED_SHARE = 0.1
 ACK_SHARE = 0.05
@@ -172,7 +173,7 @@ def build(rng):
         PatientsIndexPage,
         TeamLink,
     )
-    from timeline.models import Attachment, Post, PostRead
+    from timeline.models import Attachment, Notification, Post, PostRead
 
     User = get_user_model()
     now = timezone.now()
@@ -378,12 +379,19 @@ def build(rng):
             Post._base_manager._insert(posts[start : start + batch], fields=fields, raw=True)
         Attachment.objects.bulk_create(attachments, batch_size=500)
 
-        # Read marks. The user has read every post by others but the newest few of each
-        # patient (and a few older ones); other members read READ_SHARE of the posts.
+        # Read marks and notices. The user has read every post by others but the newest
+        # few of each patient (and a few older ones); other members read READ_SHARE of the
+        # posts. Every post left a notice for each reader but its author (as
+        # notifications.notify_new_post does), mailed at once; opening a timeline marks a
+        # patient's notices read, so the user's notices are unread for the newest unread
+        # posts only, and other members' for unread posts among the newest NOTICE_WINDOW.
+        adapt = connection.ops.adapt_datetimefield_value
+        read_at = adapt(now)
+        kinds = (str(Notification.Kind.NEW_POST), str(Notification.Kind.ACK_REQUEST))
         posts_of = {}
         for post in posts:
             posts_of.setdefault(post.patient_id, []).append(post)
-        reads, unread = [], {}
+        reads, notices, unread = [], [], {}
         for patient_pk, plist in posts_of.items():
             members = members_of[patient_pk]
             on_team = user_pk in members
@@ -394,27 +402,57 @@ def build(rng):
                     [0, 0, 0, *range(USER_UNREAD[0] + 1, USER_UNREAD[1] + 1)]
                 )
             seen_by_others = 0
-            for post in reversed(plist):  # newest first
+            for rank, post in enumerate(reversed(plist)):  # newest first
+                created = adapt(post.created_at)
+                kind = kinds[post.ack_requested]
                 for member in members:
-                    if member not in (post.author_id, user_pk) and rng.random() < READ_SHARE:
+                    if member in (post.author_id, user_pk):
+                        continue
+                    read = rng.random() < READ_SHARE
+                    if read:
                         reads.append((post.id, member))
+                    notice_read = read_at if read or rank >= NOTICE_WINDOW else None
+                    notices.append(
+                        (member, patient_pk, post.id, kind, created, notice_read, created)
+                    )
                 if not on_team or post.author_id == user_pk:
                     continue
                 seen_by_others += 1
-                if seen_by_others <= newest_unread or rng.random() < USER_OLD_UNREAD_SHARE:
+                newest = seen_by_others <= newest_unread
+                if newest or rng.random() < USER_OLD_UNREAD_SHARE:
                     if post.deleted_at is None:
                         unread[patient_pk] = unread.get(patient_pk, 0) + 1
                 else:
                     reads.append((post.id, user_pk))
-        read_at = connection.ops.adapt_datetimefield_value(now)
+                notices.append(
+                    (
+                        user_pk,
+                        patient_pk,
+                        post.id,
+                        kind,
+                        created,
+                        None if newest else read_at,
+                        created,
+                    )
+                )
         qn = connection.ops.quote_name
-        meta = PostRead._meta
-        columns = ", ".join(qn(meta.get_field(f).column) for f in ("post", "user", "read_at"))
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES (%s, %s, %s)",  # noqa: S608
-                [(post_id, member, read_at) for post_id, member in reads],
-            )
+
+        def insert_rows(model, names, rows):
+            meta = model._meta
+            columns = ", ".join(qn(meta.get_field(f).column) for f in names)
+            values = ", ".join(["%s"] * len(names))
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({values})",  # noqa: S608
+                    rows,
+                )
+
+        insert_rows(PostRead, ("post", "user", "read_at"), [(*r, read_at) for r in reads])
+        insert_rows(
+            Notification,
+            ("user", "patient", "post", "kind", "created_at", "read_at", "emailed_at"),
+            notices,
+        )
 
     return {
         "index": index,
@@ -436,6 +474,8 @@ def build(rng):
             "user_patients_posts": sum(n_posts[p] for p in user_patient_pks),
             "attachments": len(attachments),
             "post_reads": len(reads),
+            "notifications": len(notices),
+            "notifications_unread": sum(n[5] is None for n in notices),
             "user_unread_posts": sum(unread.values()),
             "user_patients_with_unread": len(unread),
         },
@@ -545,6 +585,28 @@ def explain(sql, params):
         depth[node_id] = depth.get(parent, -1) + 1
         lines.append("  " * depth[node_id] + detail)
     return "\n".join(lines)
+
+
+def by_table(statements):
+    """[(statement kind and table, count, ms)] of ``statements``, most frequent first."""
+    groups = {}
+    for sql, _params, ns in statements:
+        words = sql.replace('"', "").split()
+        verb = words[0].upper()
+        if verb == "SELECT":
+            table = words[words.index("FROM") + 1] if "FROM" in words else ""
+        elif verb == "INSERT":
+            table = next((w for w in words if w.count("_") and w.upper() != "INTO"), "")
+        elif verb == "UPDATE":
+            table = words[1]
+        elif verb == "DELETE":
+            table = words[2]
+        else:
+            table = " ".join(words[1:2])
+        key = f"{verb} {table}".strip()
+        count, total = groups.get(key, (0, 0))
+        groups[key] = (count + 1, total + ns)
+    return sorted(((k, n, ns / 1e6) for k, (n, ns) in groups.items()), key=lambda g: (-g[1], g[0]))
 
 
 def short(sql, width=110):
@@ -680,13 +742,16 @@ def measure(world, rng):
 
     calls = [create_call(bodies[i % len(bodies)]) for i in range(CREATE_SERVICE_POSTS)]
     gc.collect()
+    cpu = []
     start = time.perf_counter_ns()
-    timed = time_calls(calls)
+    timed = time_calls(calls, cpu)
     elapsed = time.perf_counter_ns() - start
     m["create_service"] = summary([ns for ns, _ in timed])
+    m["create_service_cpu"] = summary(cpu)
     m["create_service_rate"] = CREATE_SERVICE_POSTS / (elapsed / 1e9)
     _, stmts = executed_sql(calls[0])
     m["create_service_queries"] = len(stmts)
+    m["create_service_breakdown"] = by_table(stmts)
 
     def post_call(text):
         def call():
@@ -698,14 +763,16 @@ def measure(world, rng):
 
     calls = [post_call(bodies[i % len(bodies)]) for i in range(CREATE_VIEW_POSTS)]
     gc.collect()
+    cpu = []
     start = time.perf_counter_ns()
-    timed = time_calls(calls)
+    timed = time_calls(calls, cpu)
     elapsed = time.perf_counter_ns() - start
     m["create_view"] = summary([ns for ns, _ in timed])
+    m["create_view_cpu"] = summary(cpu)
     m["create_view_rate"] = CREATE_VIEW_POSTS / (elapsed / 1e9)
     _, stmts = executed_sql(calls[0])
     m["create_view_queries"] = len(stmts)
-    m["create_view_statements"] = [(short(s), ns / 1e6) for s, _, ns in stmts]
+    m["create_view_breakdown"] = by_table(stmts)
     made = CREATE_SERVICE_POSTS + CREATE_VIEW_POSTS + 2
     m["create_wrong"] = abs(Post.objects.count() - posts_before - made)
     from reversion.models import Version
@@ -795,7 +862,8 @@ def report(world, m, build_seconds, url):
     )
     print(
         f"  data: {c['patients']:,} patients, {c['facilities']} facilities, {c['users']} users, "
-        f"{c['posts']:,} posts, {c['attachments']:,} attachments, {c['post_reads']:,} read marks"
+        f"{c['posts']:,} posts, {c['attachments']:,} attachments, {c['post_reads']:,} read marks, "
+        f"{c['notifications']:,} notices ({c['notifications_unread']:,} unread)"
     )
     print(
         f"        busy patient: {c['big_posts']:,} posts, {c['big_facilities']} facilities, "
@@ -831,6 +899,7 @@ def report(world, m, build_seconds, url):
             f"{m['create_service_queries']} queries",
         )
     )
+    print(line("    CPU time of the same calls", m["create_service_cpu"]))
     print(
         line(
             "    POST patient.url, per post",
@@ -839,6 +908,7 @@ def report(world, m, build_seconds, url):
             f"{m['create_view_queries']} queries",
         )
     )
+    print(line("    CPU time of the same requests", m["create_view_cpu"]))
     print(
         line(
             "(3) unread_counts(user, 500 patient ids)",
@@ -871,6 +941,14 @@ def report(world, m, build_seconds, url):
     print("  queries of one timeline request (busy patient), ms each:")
     for sql, ms in m["timeline_statements"]:
         print(f"    {ms:7.3f}  {sql}")
+    print()
+    for title, key in (
+        ("statements of one create_post()", "create_service_breakdown"),
+        ("statements of one POST patient.url", "create_view_breakdown"),
+    ):
+        print(f"  {title} ({c['big_members'] - 1} other members to notify): count, ms")
+        for group, n, ms in m[key]:
+            print(f"    {n:5d} {ms:8.3f}  {group}")
     print()
     for title, sql, plan in (
         ("timeline post query", m["post_sql"], m["post_plan"]),
@@ -934,6 +1012,8 @@ def report(world, m, build_seconds, url):
         "create_view_p50_ms": round(m["create_view"]["p50"], 3),
         "create_view_p95_ms": round(m["create_view"]["p95"], 3),
         "create_view_queries": m["create_view_queries"],
+        "create_service_cpu_p50_ms": round(m["create_service_cpu"]["p50"], 3),
+        "create_view_cpu_p50_ms": round(m["create_view_cpu"]["p50"], 3),
         "unread_runs": UNREAD_RUNS,
         "unread_patients": m["unread_patients"],
         "unread_p50_ms": round(m["unread"]["p50"], 3),

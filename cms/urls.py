@@ -4,12 +4,15 @@ from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 
+from timeline import views as timeline_views
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("2fa/", include("trust.urls")),
     path("", include("network.urls")),
     path("timeline/", include("timeline.urls")),
+    path("sw.js", timeline_views.service_worker, name="service_worker"),
     path("admin/", include(wagtailadmin_urls)),
 ]
 

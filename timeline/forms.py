@@ -67,8 +67,13 @@ class PostForm(PostFields):
         widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/heic,image/heif,application/pdf"}),
     )
 
-    def __init__(self, *args, facilities, **kwargs):
+    def __init__(self, *args, facilities, for_family=False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.for_family = for_family
+        if for_family:
+            # The patient and family write plain messages; the bonus fields are for professionals.
+            for name in ("next_visit_date", "plan_change", "care_cautions", "ack_requested"):
+                del self.fields[name]
         self.facilities = {f.pk: f for f in facilities}
         self.fields["facility"].choices = [(f.pk, f.name) for f in facilities]
         if len(facilities) < 2:

@@ -40,6 +40,11 @@ def notify(users, patient, kind, post=None):
     ]
     if immediate:
         transaction.on_commit(lambda: send_immediate_notices.enqueue(user_ids=immediate))
+    from . import push
+
+    if push.enabled():
+        pushed = [u.pk for u in recipients]
+        transaction.on_commit(lambda: push.send_push.enqueue(user_ids=pushed))
     return notices
 
 

@@ -5,12 +5,15 @@ whatever is outside the user's teams is a 404 that names nothing.
 """
 
 import difflib
+import json
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,11 +21,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from reversion.models import Version
 
 from network import access
-from network.models import FacilityMembership
+from network.models import FacilityKind, FacilityMembership
 
-from . import mentions, notifications, services
+from . import mentions, notifications, push, services
 from .forms import AnswerForm, ChangeRequestForm, EditForm, PostForm, PreferenceForm
-from .models import Attachment, ChangeRequest, Notification, NotificationPreference, Post
+from .models import (
+    Attachment,
+    ChangeRequest,
+    Notification,
+    NotificationPreference,
+    Post,
+    PushSubscription,
+)
 
 PAGE_SIZE = 30
 
@@ -45,9 +55,10 @@ def timeline_page(request, patient):
     """
     user = request.user
     facilities = list(access.facilities_acting_for(user, patient))
-    form = PostForm(facilities=facilities)
+    family = any(f.kind == FacilityKind.FAMILY for f in facilities)
+    form = PostForm(facilities=facilities, for_family=family)
     if request.method == "POST":
-        form = PostForm(request.POST, request.FILES, facilities=facilities)
+        form = PostForm(request.POST, request.FILES, facilities=facilities, for_family=family)
         if form.is_valid():
             data = form.cleaned_data
             services.create_post(
@@ -90,6 +101,7 @@ def _timeline_context(request, patient):
     readers = access.readers_of(patient)
     members = list(get_user_model().objects.filter(pk__in=readers, is_active=True))
     handles = {mentions.handle(u): u for u in members if mentions.handle(u)}
+    services.mark_read(user, page)
     counts = services.read_counts([p.pk for p in page])
     for post in page:
         audience = readers - {post.author_id}
@@ -99,7 +111,6 @@ def _timeline_context(request, patient):
         post.visible_requests = [
             r for r in post.change_requests.all() if user.pk in (post.author_id, r.requester_id)
         ]
-    services.mark_read(user, page)
     notifications.mark_patient_read(user, patient)
     may_request = access.acts_as_family(user, patient)
     return {
@@ -205,13 +216,26 @@ def readers(request, pk):
     audience = access.readers_of(post.patient) - {post.author_id}
     reads = {r.user_id: r for r in post.reads.select_related("user")}
     people = get_user_model().objects.filter(pk__in=audience).order_by("last_name_kana")
+    labels = {
+        m.user_id: m.job_title or m.relation
+        for m in FacilityMembership.objects.active().filter(
+            user_id__in=audience, facility__team_links__in=post.patient.team_links.active()
+        )
+    }
     read, unread = [], []
     for person in people:
+        person.role_label = labels.get(person.pk, "")
         (read if person.pk in reads else unread).append((person, reads.get(person.pk)))
     return render(
         request,
         "timeline/readers.html",
-        {"post": post, "patient": post.patient, "read": read, "unread": unread},
+        {
+            "post": post,
+            "patient": post.patient,
+            "read": read,
+            "unread": unread,
+            "audience_count": len(audience),
+        },
     )
 
 
@@ -317,4 +341,50 @@ def notification_list(request):
         .select_related("patient")
         .order_by("-id")[:100]
     )
-    return render(request, "timeline/notifications.html", {"notices": notices, "form": form})
+    return render(
+        request,
+        "timeline/notifications.html",
+        {
+            "notices": notices,
+            "form": form,
+            "push_public_key": settings.WEBPUSH_VAPID_PUBLIC_KEY if push.enabled() else "",
+        },
+    )
+
+
+@login_required
+@require_POST
+def push_subscribe(request):
+    """Store this browser's push subscription (JSON from PushManager.subscribe)."""
+    if not push.enabled():
+        raise Http404
+    try:
+        data = json.loads(request.body)
+        endpoint, keys = data["endpoint"], data["keys"]
+        p256dh, auth = str(keys["p256dh"]), str(keys["auth"])
+        URLValidator(schemes=["https", "http"])(endpoint)
+    except (ValueError, KeyError, TypeError, ValidationError):
+        return JsonResponse({"error": _("通知の登録情報が正しくありません。")}, status=400)
+    PushSubscription.objects.update_or_create(
+        endpoint=endpoint, defaults={"user": request.user, "p256dh": p256dh[:200], "auth": auth[:100]}
+    )
+    return JsonResponse({"ok": True})
+
+
+@login_required
+@require_POST
+def push_unsubscribe(request):
+    try:
+        endpoint = json.loads(request.body)["endpoint"]
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse({"error": _("通知の登録情報が正しくありません。")}, status=400)
+    PushSubscription.objects.filter(user=request.user, endpoint=endpoint).delete()
+    return JsonResponse({"ok": True})
+
+
+@require_GET
+def service_worker(request):
+    """The service worker that shows pushes; served from the site root for its scope."""
+    response = render(request, "timeline/sw.js", content_type="application/javascript")
+    response["Cache-Control"] = "no-cache"
+    return response

@@ -222,6 +222,12 @@ PASSWORD_RESET_TIMEOUT = 72 * 60 * 60
 # Absolute base of links in e-mails (no request at hand when mail is sent).
 SITE_BASE_URL = os.environ.get("SITE_BASE_URL", "http://127.0.0.1:8000")
 
+# Web Push (VAPID). Without keys push is off and the UI does not offer it.
+# Make a key pair with `manage.py vapid_keys`.
+WEBPUSH_VAPID_PUBLIC_KEY = os.environ.get("WEBPUSH_VAPID_PUBLIC_KEY", "")
+WEBPUSH_VAPID_PRIVATE_KEY = os.environ.get("WEBPUSH_VAPID_PRIVATE_KEY", "")
+WEBPUSH_SUBJECT = os.environ.get("WEBPUSH_SUBJECT", "mailto:noreply@mimamori.invalid")
+
 # --- Background tasks (django-tasks) ---------------------------------------------
 # Immediate by default: work runs after the request's transaction commits. A
 # database-backed worker can replace it in production without code changes.

@@ -78,7 +78,7 @@ def test_staff_nurse_on_a_phone_sees_only_her_patients(site, page, shot):
     page.get_by_role("link", name="見守 花子").click()
     expect(page).to_have_url(re.compile(rf"^{re.escape(site)}/network/patients/{mine.slug}/$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("見守 花子")
-    expect(page.get_by_role("button", name="投稿する")).to_be_visible()
+    expect(page.get_by_text("＋ 投稿を書く")).to_be_visible()
     team = page.locator("details.team")
     team.locator("summary").click()
     expect(team).to_contain_text("みまもり在宅クリニック")
