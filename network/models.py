@@ -370,6 +370,9 @@ class PatientPage(Page):
         from . import access
 
         if not access.can_view_patient(request.user, self):
+            from audit import log as audit_log
+
+            audit_log.record("patient.view", request=request, target=self, patient=self, decision="denied")
             raise Http404
         return timeline_page(request, self)
 

@@ -158,3 +158,22 @@ class PreferenceForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["email"].choices = NotificationPreference.Email.choices
+
+
+class ExportForm(forms.Form):
+    """The period of a care-record export."""
+
+    MAX_DAYS = 366
+
+    start = forms.DateField(label=_("開始日"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("終了日"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end:
+            if start > end:
+                raise ValidationError(_("終了日は開始日と同じか、それより後にしてください。"))
+            if (end - start).days >= self.MAX_DAYS:
+                raise ValidationError(_("一度に出力できるのは1年分までです。期間を分けてください。"))
+        return data

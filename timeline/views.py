@@ -6,6 +6,7 @@ whatever is outside the user's teams is a 404 that names nothing.
 
 import difflib
 import json
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,18 +14,21 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from reversion.models import Version
 
+from audit import log as audit_log
 from network import access
 from network.models import FacilityKind, FacilityMembership
 
 from . import mentions, notifications, push, services
-from .forms import AnswerForm, ChangeRequestForm, EditForm, PostForm, PreferenceForm
+from .export import render_timeline_pdf
+from .forms import AnswerForm, ChangeRequestForm, EditForm, ExportForm, PostForm, PreferenceForm
 from .models import (
     Attachment,
     ChangeRequest,
@@ -71,6 +75,8 @@ def timeline_page(request, patient):
             )
             messages.success(request, _("投稿しました。"))
             return redirect(patient.url)
+    if request.method == "GET":
+        audit_log.record("timeline.read", request=request, target=patient, patient=patient)
     if request.method == "GET" and request.headers.get("HX-Request") == "true":
         # "以前の投稿を見る" with htmx: only the next page of posts.
         return render(request, "timeline/_page.html", _timeline_context(request, patient))
@@ -253,6 +259,7 @@ def _attachment_or_404(user, pk):
 def attachment(request, pk):
     """The file itself, only for the patient's team, under a name the server chooses."""
     item = _attachment_or_404(request.user, pk)
+    audit_log.record("attachment.read", request=request, target=item, patient=item.post.patient)
     inline = item.kind == Attachment.Kind.IMAGE and request.GET.get("download") != "1"
     response = FileResponse(
         item.file.open("rb"),
@@ -388,3 +395,36 @@ def service_worker(request):
     response = render(request, "timeline/sw.js", content_type="application/javascript")
     response["Cache-Control"] = "no-cache"
     return response
+
+
+@login_required
+@require_GET
+def export(request, patient_id):
+    """A team member downloads the timeline of a period as a Japanese PDF; audited."""
+    patient = access.get_visible_patient_or_404(request.user, patient_id=patient_id)
+    today = timezone.localdate()
+    form = ExportForm(request.GET or None, initial={"start": today - timedelta(days=30), "end": today})
+    if request.GET and form.is_valid():
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+        tz = timezone.get_current_timezone()
+        posts = (
+            Post.objects.for_patient(patient)
+            .filter(
+                created_at__gte=datetime.combine(start, time.min, tzinfo=tz),
+                created_at__lt=datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz),
+            )
+            .select_related("author", "facility")
+            .prefetch_related("attachments")
+            .order_by("id")
+        )
+        pdf = render_timeline_pdf(patient, posts, start=start, end=end, requested_by=request.user)
+        audit_log.record(
+            "timeline.export", request=request, target=patient, patient=patient,
+            start=start.isoformat(), end=end.isoformat(),
+        )
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = (
+            f'attachment; filename="care-record-{start:%Y%m%d}-{end:%Y%m%d}.pdf"'
+        )
+        return _private(response)
+    return render(request, "timeline/export.html", {"patient": patient, "form": form})

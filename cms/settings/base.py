@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "trust",
     "network",
     "timeline",
+    "audit",
     "cms",
     # Wagtail
     "wagtail.contrib.forms",
