@@ -48,6 +48,7 @@ PDF_TITLE = "支援経過記録"  # document metadata: never the patient's name
 PDF_AUTHOR = "みまもりSNS"
 HEADING = "支援経過記録（みまもりSNS）"
 DELETED_TEXT = "この投稿は削除されました"
+MISSING_GLYPH = "〓"
 
 IPAEX_GOTHIC_PATH = "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf"
 FALLBACK_CID_FONT = "HeiseiKakuGo-W5"
@@ -56,6 +57,7 @@ WEEKDAYS = "月火水木金土日"
 
 MARGIN = 18 * mm
 CONTENT_WIDTH = A4[0] - 2 * MARGIN
+POST_MIN_START_HEIGHT = 30 * mm  # heading and about three lines of text
 
 
 # --- Japanese dates ------------------------------------------------------------------------
@@ -123,16 +125,47 @@ def _wareki_or_none(date):
 
 @functools.cache
 def _japanese_font(ttf_path):
-    """Register and return the name of the Japanese font: embedded IPAexGothic if present."""
+    """Register the Japanese font; return its name and the set of code points it can draw.
+
+    IPAexGothic (embedded) if the file exists, else the built-in ``HeiseiKakuGo-W5``, whose
+    encoding (UCS-2) covers the Basic Multilingual Plane only (``None``: anything there).
+    """
     if ttf_path and os.path.exists(ttf_path):
         name = "IPAexGothic"
-        pdfmetrics.registerFont(TTFont(name, ttf_path))
+        font = TTFont(name, ttf_path)
+        pdfmetrics.registerFont(font)
+        coverage = frozenset(font.face.charToGlyph)
     else:
         name = FALLBACK_CID_FONT
         pdfmetrics.registerFont(UnicodeCIDFont(name))
+        coverage = None
     # One weight only: map bold/italic to the same face so no markup can ask for a missing one.
     pdfmetrics.registerFontFamily(name, normal=name, bold=name, italic=name, boldItalic=name)
-    return name
+    return name, coverage
+
+
+class _GlyphFilter(dict):
+    """A ``str.translate`` table: characters the font cannot draw become 〓 (geta mark).
+
+    Without it an emoji or a rare kanji outside the font prints as an empty box and is lost
+    from the text (pypdf reads it as NUL); 〓 is the customary stand-in in Japanese print.
+    ``used`` tells whether any character was replaced.
+    """
+
+    def __init__(self, coverage):
+        super().__init__()
+        self.coverage = coverage
+        self.used = False
+
+    def __missing__(self, code_point):
+        if self.coverage is None:
+            drawable = code_point <= 0xFFFF
+        else:
+            drawable = code_point in self.coverage or code_point in (0x09, 0x0A)
+        value = code_point if drawable else MISSING_GLYPH
+        self.used = self.used or not drawable
+        self[code_point] = value
+        return value
 
 
 def _styles(font):
@@ -140,25 +173,48 @@ def _styles(font):
         "base", fontName=font, fontSize=10, leading=15, wordWrap="CJK", textColor=colors.black
     )
     return {
-        "title": ParagraphStyle("title", base, fontSize=16, leading=22, alignment=TA_CENTER,
-                                spaceAfter=4 * mm),
-        "cell": ParagraphStyle("cell", base, fontSize=9.5, leading=13),
-        "label": ParagraphStyle("label", base, fontSize=9.5, leading=13,
-                                textColor=colors.HexColor("#333333")),
-        "note": ParagraphStyle("note", base, fontSize=8.5, leading=12,
-                               textColor=colors.HexColor("#444444"), spaceBefore=2 * mm),
-        "post_head": ParagraphStyle(
-            "post_head", base, fontSize=9.5, leading=13, backColor=colors.HexColor("#EEF2F6"),
-            borderPadding=(2, 3, 2, 3), spaceBefore=3 * mm, spaceAfter=2 * mm, keepWithNext=1,
+        "title": ParagraphStyle(
+            "title", base, fontSize=16, leading=22, alignment=TA_CENTER, spaceAfter=4 * mm
         ),
-        "body": ParagraphStyle("body", base, fontSize=10.5, leading=16, leftIndent=2 * mm,
-                               spaceAfter=1 * mm),
-        "field": ParagraphStyle("field", base, fontSize=10, leading=15, leftIndent=2 * mm,
-                                spaceBefore=1 * mm),
-        "attachment": ParagraphStyle("attachment", base, fontSize=9.5, leading=14,
-                                     leftIndent=2 * mm, spaceBefore=1 * mm),
-        "deleted": ParagraphStyle("deleted", base, fontSize=10, leading=15, leftIndent=2 * mm,
-                                  textColor=colors.HexColor("#666666")),
+        "cell": ParagraphStyle("cell", base, fontSize=9.5, leading=13),
+        "label": ParagraphStyle(
+            "label", base, fontSize=9.5, leading=13, textColor=colors.HexColor("#333333")
+        ),
+        "note": ParagraphStyle(
+            "note",
+            base,
+            fontSize=8.5,
+            leading=12,
+            textColor=colors.HexColor("#444444"),
+            spaceBefore=2 * mm,
+        ),
+        "post_head": ParagraphStyle(
+            "post_head",
+            base,
+            fontSize=9.5,
+            leading=13,
+            backColor=colors.HexColor("#EEF2F6"),
+            borderPadding=(2, 3, 2, 3),
+            spaceBefore=3 * mm,
+            spaceAfter=2 * mm,
+        ),
+        "body": ParagraphStyle(
+            "body", base, fontSize=10.5, leading=16, leftIndent=2 * mm, spaceAfter=1 * mm
+        ),
+        "field": ParagraphStyle(
+            "field", base, fontSize=10, leading=15, leftIndent=2 * mm, spaceBefore=1 * mm
+        ),
+        "attachment": ParagraphStyle(
+            "attachment", base, fontSize=9.5, leading=14, leftIndent=2 * mm, spaceBefore=1 * mm
+        ),
+        "deleted": ParagraphStyle(
+            "deleted",
+            base,
+            fontSize=10,
+            leading=15,
+            leftIndent=2 * mm,
+            textColor=colors.HexColor("#666666"),
+        ),
     }
 
 
@@ -175,7 +231,7 @@ class CJKParagraph(Paragraph):
     the middle of lines ("報告  し"). Here the rest is rebuilt from the original characters.
     """
 
-    def split(self, availWidth, availHeight):  # noqa: N803 (reportlab's names)
+    def split(self, availWidth, availHeight):
         if not hasattr(self, "blPara"):
             self.wrap(availWidth, availHeight)
         lines = self.blPara.lines if self.blPara.kind == 1 else None
@@ -187,7 +243,7 @@ class CJKParagraph(Paragraph):
         for line, line_texts in zip(lines, texts, strict=True):
             for word, text in zip(line.words, line_texts, strict=True):
                 word.text = text
-        frags = [word.clone() for line in lines[len(first.blPara.lines):] for word in line.words]
+        frags = [word.clone() for line in lines[len(first.blPara.lines) :] for word in line.words]
         return [first, CJKParagraph(None, rest.style, frags=frags)]
 
 
@@ -217,7 +273,7 @@ def _markup(text):
                 "\xa0" * 4 if ch == "\u3000" else "\xa0" * 4 if ch == "\t" else "\xa0"
                 for ch in match.group()
             )
-            line = line[match.end():]
+            line = line[match.end() :]
         lines.append(indent + escape(line))
     return "<br/>".join(lines)
 
@@ -239,7 +295,10 @@ def _person(user):
 
 def _summary_table(patient, *, start, end, requested_by, generated_at, count, deleted, styles):
     def row(label, value):
-        return [CJKParagraph(_markup(label), styles["label"]), CJKParagraph(_markup(value), styles["cell"])]
+        return [
+            CJKParagraph(_markup(label), styles["label"]),
+            CJKParagraph(_markup(value), styles["cell"]),
+        ]
 
     birth = "—"
     if patient.birth_date:
@@ -262,13 +321,17 @@ def _summary_table(patient, *, start, end, requested_by, generated_at, count, de
         row("出力日時", f"{japanese_datetime(generated_at)}（日本時間）"),
     ]
     table = Table(rows, colWidths=[28 * mm, CONTENT_WIDTH - 28 * mm], hAlign="LEFT")
-    table.setStyle(TableStyle([
-        ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#999999")),
-        ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#F2F2F2")),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 0), (-1, -1), 3),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-    ]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#999999")),
+                ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#F2F2F2")),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("TOPPADDING", (0, 0), (-1, -1), 3),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+            ]
+        )
+    )
     return table
 
 
@@ -301,23 +364,30 @@ def _post_flowables(post, styles):
         yield CJKParagraph(_markup(post.body), styles["body"])
     label = '<font color="#555555">【{}】</font>'
     if post.next_visit_date:
-        yield CJKParagraph(label.format("次回訪問日")
-                        + escape(japanese_date(post.next_visit_date, weekday=True)),
-                        styles["field"])
+        yield CJKParagraph(
+            label.format("次回訪問日") + escape(japanese_date(post.next_visit_date, weekday=True)),
+            styles["field"],
+        )
     if post.plan_change:
-        yield CJKParagraph(label.format("治療方針の変更") + "<br/>" + _markup(post.plan_change),
-                        styles["field"])
+        yield CJKParagraph(
+            label.format("治療方針の変更") + "<br/>" + _markup(post.plan_change), styles["field"]
+        )
     if post.care_cautions:
-        yield CJKParagraph(label.format("ケア上の注意点") + "<br/>" + _markup(post.care_cautions),
-                        styles["field"])
+        yield CJKParagraph(
+            label.format("ケア上の注意点") + "<br/>" + _markup(post.care_cautions), styles["field"]
+        )
     attachments = list(post.attachments.all())
     if attachments:
         lines = [
             f"・{escape(a.display_name)}（{escape(str(a.get_kind_display()))}、{_size_text(a.size)}）"
             for a in attachments
         ]
-        yield CJKParagraph(label.format("添付ファイル") + "（ファイル本体は含みません）<br/>"
-                        + "<br/>".join(lines), styles["attachment"])
+        yield CJKParagraph(
+            label.format("添付ファイル")
+            + "（ファイル本体は含みません）<br/>"
+            + "<br/>".join(lines),
+            styles["attachment"],
+        )
 
 
 # --- Page furniture ------------------------------------------------------------------------
@@ -330,7 +400,7 @@ class _NumberedCanvas(Canvas):
         super().__init__(*args, **kwargs)
         self._saved_pages = []
 
-    def showPage(self):  # noqa: N802 (reportlab's name)
+    def showPage(self):
         self._saved_pages.append(dict(self.__dict__))
         self._startPage()
 
@@ -368,7 +438,9 @@ def _page_furniture(font, patient_name):
         canvas.line(doc.leftMargin, height - 14 * mm, width - doc.rightMargin, height - 14 * mm)
         canvas.line(doc.leftMargin, 14 * mm, width - doc.rightMargin, 14 * mm)
         canvas.setFont(font, 7.5)
-        canvas.drawString(doc.leftMargin, 10 * mm, "個人情報を含みます。取り扱いに注意してください。")
+        canvas.drawString(
+            doc.leftMargin, 10 * mm, "個人情報を含みます。取り扱いに注意してください。"
+        )
         canvas.restoreState()
 
     return draw
@@ -397,9 +469,17 @@ def render_timeline_pdf(patient, posts, *, start, end, requested_by, generated_a
     deleted = 0
     for index, post in enumerate(ordered):
         if index:
-            story_posts.append(CondPageBreak(18 * mm))
-            story_posts.append(HRFlowable(width="100%", thickness=0.4,
-                                          color=colors.HexColor("#BBBBBB"), spaceBefore=2 * mm))
+            story_posts.append(
+                HRFlowable(
+                    width="100%",
+                    thickness=0.4,
+                    color=colors.HexColor("#BBBBBB"),
+                    spaceBefore=2 * mm,
+                )
+            )
+        # A post starts on a new page rather than leave its heading alone at the foot of one.
+        # (Not keepWithNext: that moves a long post whole to the next page.)
+        story_posts.append(CondPageBreak(POST_MIN_START_HEIGHT))
         deleted += post.deleted_at is not None
         story_posts.extend(_post_flowables(post, styles))
     if not ordered:
@@ -407,11 +487,21 @@ def render_timeline_pdf(patient, posts, *, start, end, requested_by, generated_a
 
     story = [
         CJKParagraph(escape(HEADING), styles["title"]),
-        _summary_table(patient, start=start, end=end, requested_by=requested_by,
-                       generated_at=generated_at, count=len(ordered), deleted=deleted,
-                       styles=styles),
-        CJKParagraph("投稿は古い順に記載しています。添付ファイルは名称・種類・大きさのみを記載し、"
-                  "ファイル本体は含みません。", styles["note"]),
+        _summary_table(
+            patient,
+            start=start,
+            end=end,
+            requested_by=requested_by,
+            generated_at=generated_at,
+            count=len(ordered),
+            deleted=deleted,
+            styles=styles,
+        ),
+        CJKParagraph(
+            "投稿は古い順に記載しています。添付ファイルは名称・種類・大きさのみを記載し、"
+            "ファイル本体は含みません。",
+            styles["note"],
+        ),
         Spacer(1, 4 * mm),
         HRFlowable(width="100%", thickness=0.8, color=colors.HexColor("#666666")),
         *story_posts,
@@ -434,6 +524,5 @@ def render_timeline_pdf(patient, posts, *, start, end, requested_by, generated_a
         lang="ja",
     )
     furniture = _page_furniture(font, patient.title)
-    doc.build(story, onFirstPage=furniture, onLaterPages=furniture,
-              canvasmaker=_canvas_class(font))
+    doc.build(story, onFirstPage=furniture, onLaterPages=furniture, canvasmaker=_canvas_class(font))
     return buffer.getvalue()

@@ -5,6 +5,7 @@ password; the secretariat and facility admins get a TOTP device with a fixed
 demo key, printed only when DEBUG is on.
 """
 
+import datetime
 import hashlib
 from base64 import b32encode
 
@@ -123,6 +124,26 @@ PATIENTS = [
 ]
 
 
+DEMO_POSTS = [
+    ("福井 トメ", "nurse-1", "本日訪問。体温36.8度、血圧132/78、SpO2 97%。\n仙骨部の発赤は昨日より縮小しています。", {}),
+    ("福井 トメ", "pharmacy-1", "処方変更に伴い、明日から一包化の内容が変わります。服薬カレンダーを差し替えました。", {}),
+    (
+        "福井 トメ",
+        "clinic-doctor",
+        "定期往診。浮腫が軽減しているため利尿薬を減量します。",
+        {"next_visit_date": datetime.date(2026, 12, 3), "plan_change": "フロセミド 20mg → 10mg", "care_cautions": "立ち上がり時のふらつきに注意"},
+    ),
+    ("福井 トメ", "care-1", "来週からデイサービスを週2回に増やします。送迎は午前9時頃です。", {}),
+    ("越前 一郎", "nurse-1", "本日は入浴介助を行いました。皮膚トラブルはありません。", {}),
+]
+
+
+def access_visible(user, patient):
+    from network.access import can_post
+
+    return can_post(user, patient)
+
+
 def demo_email(local):
     return f"{local}@{DOMAIN}"
 
@@ -211,7 +232,22 @@ class Command(BaseCommand):
                 user = self._user(local, last, first, last_kana, first_kana)
                 services.add_family_member(patient, user, relation)
                 accounts.append((f"家族（{name} さんの{relation}）", user, False))
+            self._posts(patient, staff)
         return accounts
+
+    def _posts(self, patient, staff):
+        """A few realistic posts, once per patient (nothing is added on later runs)."""
+        from timeline.models import Post
+        from timeline.services import create_post
+
+        if Post.objects.filter(patient=patient).exists():
+            return
+        for patient_name, local, body, extra in DEMO_POSTS:
+            user, facility = staff[local]
+            if patient_name != patient.title or not access_visible(user, patient):
+                continue
+            membership = FacilityMembership.objects.active().get(user=user, facility=facility)
+            create_post(user, patient, facility, membership.job_title, {"body": body, **extra})
 
     def _report(self, accounts):
         self.stdout.write(self.style.SUCCESS("デモデータを用意しました（何度実行しても同じ状態になります）。"))
