@@ -32,6 +32,7 @@ import os
 import random
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -72,6 +73,7 @@ EDITED_SHARE = 0.02
 TIMELINE_WARMUP = 20
 TIMELINE_RUNS = 200
 TIMELINE_SQL_RUNS = 50  # extra requests timed with every statement measured
+SLOWEST_SHOWN = 2  # slowest statements of the timeline request shown with their plans
 CREATE_SERVICE_POSTS = 500
 CREATE_VIEW_POSTS = 200
 UNREAD_WARMUP = 10
@@ -144,6 +146,28 @@ def setup_django(tmp_dir):
     if not name.startswith(str(tmp_dir)) or "mimamori.sqlite3" in name:
         raise SystemExit(f"refusing to run on {name}")
     return db_path
+
+
+def source_state():
+    """(commit, uncommitted changes outside bench/) of the code measured; read-only git."""
+    git = shutil.which("git")
+    if git is None:
+        return "unknown", None
+
+    def run(*args):
+        return subprocess.run(  # noqa: S603 (fixed arguments)
+            [git, "--no-optional-locks", "-C", str(REPO), *args],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+
+    try:
+        head = run("rev-parse", "--short", "HEAD")
+        changes = run("status", "--porcelain", "--", ".", ":(exclude)bench")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown", None
+    return head, bool(changes)
 
 
 # --- Building the data ---------------------------------------------------------
@@ -704,18 +728,25 @@ def measure(world, rng):
     m["small_posts_shown"] = small_timeline().content.decode().count(PAGE_MARKER)
     m["timeline_queries"] = len(statements)
     m["small_queries"] = len(small_statements)
-    m["timeline_statements"] = [(short(s), ns / 1e6) for s, _, ns in statements]
     gc.collect()
     cpu = []
     timed = time_calls([timeline] * TIMELINE_RUNS, cpu)
     m["timeline"] = summary([ns for ns, _ in timed])
     m["timeline_cpu"] = summary(cpu)
     # A few more requests with every statement timed: how much of a request is SQL.
-    sql_ns = []
+    sql_ns, runs = [], []
     for _ in range(TIMELINE_SQL_RUNS):
         _, stmts = executed_sql(timeline)
         sql_ns.append(sum(ns for *_, ns in stmts))
+        runs.append(stmts)
     m["timeline_sql"] = summary(sql_ns)
+    if all(len(r) == len(statements) for r in runs):
+        # Each statement's median time over those requests (the same statements every time).
+        statements = [
+            (sql, params, statistics.median(r[i][2] for r in runs))
+            for i, (sql, params, _) in enumerate(statements)
+        ]
+    m["timeline_statements"] = [(short(s), ns / 1e6) for s, _, ns in statements]
     m["small"] = summary([ns for ns, _ in time_calls([small_timeline] * 50)])
 
     def pick(stmts, needle):
@@ -730,6 +761,16 @@ def measure(world, rng):
     m["post_sql"], m["post_plan"] = inline(*post_query), explain(*post_query)
     m["reads_sql"], m["reads_plan"] = inline(*read_query), explain(*read_query)
     assert f"LIMIT {PAGE_SIZE + 1}" in post_query[0], post_query[0]
+    # The slowest other statements of the request, with their plans.
+    slowest = sorted(
+        (st for st in statements if st[0].split()[0].upper() in ("SELECT", "UPDATE", "DELETE")),
+        key=lambda st: -st[2],
+    )
+    m["slowest"] = [
+        (ns / 1e6, inline(sql, params), explain(sql, params))
+        for sql, params, ns in slowest
+        if (sql, params) not in (post_query, read_query)
+    ][:SLOWEST_SHOWN]
 
     # 2. Creating text posts one after the other on the busy patient.
     facility = Facility.objects.get(pk=world["own_facility"])
@@ -871,6 +912,9 @@ def report(world, m, build_seconds, url):
         f"{c['user_patients_posts']:,} posts, {c['user_unread_posts']:,} unread in "
         f"{c['user_patients_with_unread']} patients"
     )
+    commit, dirty = source_state()
+    state = {True: " with uncommitted changes", False: "", None: ""}[dirty]
+    print(f"  code: commit {commit}{state}")
     print(f"  build: {build_seconds:.1f} s; busy patient URL {url}")
     print()
     print(f"  timings in ms{'':<30}{'p50':>9}{'p95':>9}{'max':>9}")
@@ -938,7 +982,9 @@ def report(world, m, build_seconds, url):
         f"{UNREAD_P95_TARGET_MS:g} ms: {'under' if m['home']['p95'] <= UNREAD_P95_TARGET_MS else 'over'}"
     )
     print()
-    print("  queries of one timeline request (busy patient), ms each:")
+    print(
+        f"  queries of one timeline request (busy patient), median ms of {TIMELINE_SQL_RUNS} requests:"
+    )
     for sql, ms in m["timeline_statements"]:
         print(f"    {ms:7.3f}  {sql}")
     print()
@@ -956,6 +1002,10 @@ def report(world, m, build_seconds, url):
         *(
             ("services.unread_counts", s, p)
             for s, p in zip(m["unread_sql"], m["unread_plan"], strict=True)
+        ),
+        *(
+            (f"slowest other statement of the timeline request ({ms:.2f} ms)", s, p)
+            for ms, s, p in m["slowest"]
         ),
     ):
         print(f"  {title}, SQL as executed:")
@@ -985,6 +1035,8 @@ def report(world, m, build_seconds, url):
     }
     results = {
         **{k: v for k, v in c.items()},
+        "git_commit": commit,
+        "git_uncommitted_changes": dirty,
         "build_seconds": round(build_seconds, 2),
         "load_average_1min": round(m["load"], 2),
         "load_average_1min_end": round(m["load_end"], 2),

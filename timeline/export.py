@@ -5,12 +5,14 @@
 ``fonts-ipaexfont`` is installed and otherwise falls back to reportlab's built-in
 ``HeiseiKakuGo-W5``, which is not embedded (the reader must then have a Japanese font).
 
-Every piece of user text goes through ``_markup`` before it reaches a reportlab
+Every piece of user text goes through ``_Text`` before it reaches a reportlab
 ``Paragraph``: Paragraph text is a small XML dialect (``<b>``, ``<a href>``, ``<img>``...),
 so unescaped text could change the layout, add links or fail to parse.
 
-``wareki`` and ``japanese_date`` have no dependency on reportlab or Django and are meant
-for reuse (forms, letters, the ledger).
+``wareki``, ``japanese_date`` and ``japanese_datetime`` are plain functions of a date, meant
+for reuse (forms, letters, the ledger): import them from here. They touch neither reportlab
+nor the database, but importing this module loads reportlab; move them to a shared module
+if that ever matters.
 """
 
 import datetime
@@ -103,13 +105,13 @@ def japanese_date(date: datetime.date, *, weekday: bool = False) -> str:
 
 def japanese_datetime(value: datetime.datetime, *, weekday: bool = False) -> str:
     """An aware datetime in Asia/Tokyo time: "2026年11月25日 14:05"."""
-    local = value.astimezone(TOKYO) if timezone.is_aware(value) else value
+    local = value.astimezone(TOKYO) if value.utcoffset() is not None else value
     return f"{japanese_date(local.date(), weekday=weekday)} {local:%H:%M}"
 
 
 def _as_date(value):
     if isinstance(value, datetime.datetime):
-        return value.astimezone(TOKYO).date() if timezone.is_aware(value) else value.date()
+        return value.astimezone(TOKYO).date() if value.utcoffset() is not None else value.date()
     return value
 
 
@@ -252,30 +254,32 @@ class CJKParagraph(Paragraph):
 # C0/C1 control characters other than tab and newline, and lone surrogates: nothing to draw.
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _LEADING_SPACE = re.compile("^[ \t\u3000]+")
+# Paragraph collapses spaces, the ideographic one included; indentation is kept with no-break
+# spaces, about four of them for the width of a kanji.
+_INDENT = {" ": "\xa0", "\t": "\xa0" * 4, "\u3000": "\xa0" * 4}
 
 
-def _markup(text):
-    """Plain user text → Paragraph markup that draws exactly that text.
+class _Text:
+    """Turns user text into Paragraph markup that draws exactly that text, in one font."""
 
-    ``<``, ``>`` and ``&`` are escaped (so ``&amp;`` stays the five characters it was);
-    line breaks become ``<br/>``; indentation at the start of a line is kept with no-break
-    spaces (Paragraph otherwise collapses spaces, the ideographic space U+3000 included).
-    """
-    text = str(text).replace("\r\n", "\n").replace("\r", "\n")
-    text = _UNPRINTABLE.sub("", text)
-    lines = []
-    for line in text.split("\n"):
-        indent = ""
-        match = _LEADING_SPACE.match(line)
-        if match:
-            # An ideographic space is as wide as a kanji: about four no-break spaces.
-            indent = "".join(
-                "\xa0" * 4 if ch == "\u3000" else "\xa0" * 4 if ch == "\t" else "\xa0"
-                for ch in match.group()
-            )
-            line = line[match.end() :]
-        lines.append(indent + escape(line))
-    return "<br/>".join(lines)
+    def __init__(self, coverage):
+        self.glyphs = _GlyphFilter(coverage)
+
+    def __call__(self, text):
+        """Plain text → markup: ``<``, ``>`` and ``&`` escaped (``&amp;`` stays the five
+        characters it was), line breaks as ``<br/>``, leading indentation kept, control
+        characters dropped and characters missing from the font shown as 〓."""
+        text = str(text).replace("\r\n", "\n").replace("\r", "\n")
+        text = _UNPRINTABLE.sub("", text).translate(self.glyphs)
+        lines = []
+        for line in text.split("\n"):
+            indent = ""
+            match = _LEADING_SPACE.match(line)
+            if match:
+                indent = "".join(_INDENT[ch] for ch in match.group())
+                line = line[match.end() :]
+            lines.append(indent + escape(line))
+        return "<br/>".join(lines)
 
 
 def _size_text(size):
@@ -293,11 +297,13 @@ def _person(user):
 # --- Flowables -----------------------------------------------------------------------------
 
 
-def _summary_table(patient, *, start, end, requested_by, generated_at, count, deleted, styles):
+def _summary_table(
+    patient, *, start, end, requested_by, generated_at, count, deleted, text, styles
+):
     def row(label, value):
         return [
-            CJKParagraph(_markup(label), styles["label"]),
-            CJKParagraph(_markup(value), styles["cell"]),
+            CJKParagraph(text(label), styles["label"]),
+            CJKParagraph(text(value), styles["cell"]),
         ]
 
     birth = "—"
@@ -335,18 +341,22 @@ def _summary_table(patient, *, start, end, requested_by, generated_at, count, de
     return table
 
 
-def _post_flowables(post, styles):
+def _label(name):
+    return f'<font color="#555555">【{name}】</font>'
+
+
+def _post_flowables(post, text, styles):
     deleted = post.deleted_at is not None
     facility = post.facility.name
     if post.facility.status == "deregistered":
         facility += "（利用解除済み）"
     head = (
-        f'<font color="#1F3A5F">{escape(japanese_datetime(post.created_at, weekday=True))}</font>'
-        f"\u3000{escape(_person(post.author))}"
+        f'<font color="#1F3A5F">{text(japanese_datetime(post.created_at, weekday=True))}</font>'
+        f"\u3000{text(_person(post.author))}"
     )
     if post.author_job_title:
-        head += f"（{escape(post.author_job_title)}）"
-    head += f"\u3000{escape(facility)}"
+        head += f"（{text(post.author_job_title)}）"
+    head += f"\u3000{text(facility)}"
     if post.edited_at and not deleted:
         head += "\u3000（編集あり）"
     if post.ack_requested and not deleted:
@@ -355,37 +365,34 @@ def _post_flowables(post, styles):
 
     if deleted:
         yield CJKParagraph(
-            f"{DELETED_TEXT}（投稿者 {escape(_person(post.author))}、"
-            f"削除日時 {escape(japanese_datetime(post.deleted_at))}）",
+            text(
+                f"{DELETED_TEXT}（投稿者 {_person(post.author)}、"
+                f"削除日時 {japanese_datetime(post.deleted_at)}）"
+            ),
             styles["deleted"],
         )
         return
     if post.body:
-        yield CJKParagraph(_markup(post.body), styles["body"])
-    label = '<font color="#555555">【{}】</font>'
+        yield CJKParagraph(text(post.body), styles["body"])
     if post.next_visit_date:
-        yield CJKParagraph(
-            label.format("次回訪問日") + escape(japanese_date(post.next_visit_date, weekday=True)),
-            styles["field"],
-        )
+        visit = japanese_date(post.next_visit_date, weekday=True)
+        yield CJKParagraph(_label("次回訪問日") + text(visit), styles["field"])
     if post.plan_change:
         yield CJKParagraph(
-            label.format("治療方針の変更") + "<br/>" + _markup(post.plan_change), styles["field"]
+            _label("治療方針の変更") + "<br/>" + text(post.plan_change), styles["field"]
         )
     if post.care_cautions:
         yield CJKParagraph(
-            label.format("ケア上の注意点") + "<br/>" + _markup(post.care_cautions), styles["field"]
+            _label("ケア上の注意点") + "<br/>" + text(post.care_cautions), styles["field"]
         )
     attachments = list(post.attachments.all())
     if attachments:
         lines = [
-            f"・{escape(a.display_name)}（{escape(str(a.get_kind_display()))}、{_size_text(a.size)}）"
+            text(f"・{a.display_name}（{a.get_kind_display()}、{_size_text(a.size)}）")
             for a in attachments
         ]
         yield CJKParagraph(
-            label.format("添付ファイル")
-            + "（ファイル本体は含みません）<br/>"
-            + "<br/>".join(lines),
+            _label("添付ファイル") + "（ファイル本体は含みません）<br/>" + "<br/>".join(lines),
             styles["attachment"],
         )
 
@@ -461,8 +468,9 @@ def render_timeline_pdf(patient, posts, *, start, end, requested_by, generated_a
     names no patient.
     """
     generated_at = generated_at or timezone.now()
-    font = _japanese_font(IPAEX_GOTHIC_PATH)
+    font, coverage = _japanese_font(IPAEX_GOTHIC_PATH)
     styles = _styles(font)
+    text = _Text(coverage)
 
     ordered = sorted(posts, key=lambda p: (p.created_at, p.pk))
     story_posts = []
@@ -481,32 +489,36 @@ def render_timeline_pdf(patient, posts, *, start, end, requested_by, generated_a
         # (Not keepWithNext: that moves a long post whole to the next page.)
         story_posts.append(CondPageBreak(POST_MIN_START_HEIGHT))
         deleted += post.deleted_at is not None
-        story_posts.extend(_post_flowables(post, styles))
+        story_posts.extend(_post_flowables(post, text, styles))
     if not ordered:
         story_posts.append(CJKParagraph("対象期間の投稿はありません。", styles["body"]))
 
+    summary = _summary_table(
+        patient,
+        start=start,
+        end=end,
+        requested_by=requested_by,
+        generated_at=generated_at,
+        count=len(ordered),
+        deleted=deleted,
+        text=text,
+        styles=styles,
+    )
+    del ordered
+    note = (
+        "投稿は古い順に記載しています。添付ファイルは名称・種類・大きさのみを記載し、"
+        "ファイル本体は含みません。"
+    )
+    if text.glyphs.used:
+        note += f"「{MISSING_GLYPH}」は、このPDFの書体にない文字（絵文字など）です。"
     story = [
         CJKParagraph(escape(HEADING), styles["title"]),
-        _summary_table(
-            patient,
-            start=start,
-            end=end,
-            requested_by=requested_by,
-            generated_at=generated_at,
-            count=len(ordered),
-            deleted=deleted,
-            styles=styles,
-        ),
-        CJKParagraph(
-            "投稿は古い順に記載しています。添付ファイルは名称・種類・大きさのみを記載し、"
-            "ファイル本体は含みません。",
-            styles["note"],
-        ),
+        summary,
+        CJKParagraph(note, styles["note"]),
         Spacer(1, 4 * mm),
         HRFlowable(width="100%", thickness=0.8, color=colors.HexColor("#666666")),
         *story_posts,
     ]
-    del ordered
 
     buffer = BytesIO()
     doc = SimpleDocTemplate(
@@ -523,6 +535,7 @@ def render_timeline_pdf(patient, posts, *, start, end, requested_by, generated_a
         keywords="",
         lang="ja",
     )
-    furniture = _page_furniture(font, patient.title)
+    header_name = patient.title.translate(text.glyphs)
+    furniture = _page_furniture(font, header_name)
     doc.build(story, onFirstPage=furniture, onLaterPages=furniture, canvasmaker=_canvas_class(font))
     return buffer.getvalue()

@@ -254,7 +254,7 @@ def test_daughter_asks_for_deletion_and_the_nurse_deletes(site, page, new_contex
     nurse = fresh_page(new_context)
     log_in(nurse, site, "nurse@example.jp")
     bell = nurse.locator("a.bell")
-    expect(bell).to_contain_text("🔔 お知らせ")
+    expect(bell).to_contain_text("お知らせ")
     expect(bell.locator(".count")).to_have_text("1")
     bell.click()
     expect(nurse).to_have_url(f"{site}/timeline/notifications/")
