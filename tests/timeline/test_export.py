@@ -218,6 +218,18 @@ def test_indentation_and_odd_characters_survive(team):
     assert "食事は全量摂取" in text and "服薬確認済み" in text
 
 
+def test_characters_missing_from_the_font_print_as_geta_mark_not_as_nothing(team):
+    _post(team, "nurse", _at(3), body="絵文字😀と髙橋さんと①②")
+    text = _text(_render(team))
+    assert "絵文字〓と髙橋さんと①②" in text
+    assert "「〓」は、このPDFの書体にない文字" in _squeeze(text)
+    assert "\x00" not in text
+
+
+def test_no_geta_note_when_every_character_prints(record):
+    assert "〓" not in _text(record)
+
+
 def test_many_posts_run_over_pages_with_numbers_and_the_patient_on_each(team):
     for i in range(80):
         _post(
@@ -323,10 +335,10 @@ def test_ipaex_gothic_is_embedded_when_installed(record):
 
 def test_falls_back_to_the_built_in_cid_font(team, monkeypatch):
     monkeypatch.setattr(export, "IPAEX_GOTHIC_PATH", "/nonexistent/ipaexg.ttf")
-    _post(team, "nurse", _at(3), body="フォントなしでも読める")
+    _post(team, "nurse", _at(3), body="フォントなしでも読める😀")
     pdf = _render(team)
     assert b"HeiseiKakuGo-W5" in pdf and b"/FontFile2" not in pdf
-    assert "フォントなしでも読める" in _text(pdf)
+    assert "フォントなしでも読める〓" in _text(pdf)
 
 
 def test_default_generated_at_is_now_in_tokyo_time(team, monkeypatch):
