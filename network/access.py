@@ -76,13 +76,14 @@ def _effective_links_sql(select, by="user"):
     Parameters: see ``_effective_links_params``.
     """
     assert by in ("user", "patient")
-    ml, fm, tl, f, ug, g = (
+    ml, fm, tl, f, ug, g, u = (
         MemberLink._meta.db_table,
         FacilityMembership._meta.db_table,
         TeamLink._meta.db_table,
         Facility._meta.db_table,
         get_user_model().groups.through._meta.db_table,
         Group._meta.db_table,
+        get_user_model()._meta.db_table,
     )
     statuses = ", ".join(["%s"] * len(USABLE_FACILITY_STATUSES))
     roles = ", ".join(["%s"] * len(TEAM_ROLES))
@@ -96,6 +97,8 @@ def _effective_links_sql(select, by="user"):
         f"JOIN {fm} fm ON fm.user_id = ml.user_id AND fm.facility_id = ml.facility_id "
         f"JOIN {tl} tl ON tl.patient_id = ml.patient_id AND tl.facility_id = ml.facility_id "
         f"JOIN {f} f ON f.id = ml.facility_id "
+        # Deactivated people read nothing; system administrators are not team members.
+        f"JOIN {u} u ON u.id = ml.user_id AND u.is_active = %s AND u.is_superuser = %s "
         f"WHERE ml.{by}_id = %s AND {active('ml')} AND {active('fm')} AND {active('tl')} "
         f"AND fm.role IN ({roles}) AND f.status IN ({statuses}) "
         # The secretariat never reads a timeline, even if someone also linked it as staff.
@@ -107,6 +110,8 @@ def _effective_links_sql(select, by="user"):
 def _effective_links_params(key, now):
     now = connection.ops.adapt_datetimefield_value(now)
     return [
+        True,
+        False,
         key,
         *([now] * 6),
         *(str(role) for role in TEAM_ROLES),
@@ -187,7 +192,8 @@ def managed_facilities(user):
     if not _is_person(user):
         return Facility.objects.none()
     if is_secretariat(user):
-        return Facility.objects.all()
+        # A deregistered facility has no one left to manage.
+        return Facility.objects.filter(status__in=USABLE_FACILITY_STATUSES)
     admin_of = FacilityMembership.objects.active().filter(user=user, role=MembershipRole.ADMIN)
     return Facility.objects.filter(
         pk__in=admin_of.values("facility_id"), status__in=USABLE_FACILITY_STATUSES
@@ -229,7 +235,7 @@ def manageable_patients(user, facility=None):
     if is_secretariat(user):
         if facility is None:
             return PatientPage.objects.all()
-        facilities = Facility.objects.filter(pk=facility.pk)
+        facilities = Facility.objects.filter(pk=facility.pk, status__in=USABLE_FACILITY_STATUSES)
     else:
         facilities = administered_facilities(user)
         if facility is not None:

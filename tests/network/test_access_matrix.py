@@ -206,11 +206,12 @@ P2 = frozenset({"p2"})
 
 # fmt: off
 MATRIX = {
-    # The secretariat manages every facility (deregistered ones too) and every team
+    # The secretariat manages every usable facility (a deregistered one has no one
+    # left to manage) and every team
     # with an active team link, and never reads a timeline.
     ("secretariat", "own_team"):              Expect(False, NONE, True,  P1,   True),
     ("secretariat", "other_team"):            Expect(False, NONE, True,  P2,   True),
-    ("secretariat", "facility_deregistered"): Expect(False, NONE, True,  NONE, False),
+    ("secretariat", "facility_deregistered"): Expect(False, NONE, False, NONE, False),
     ("secretariat", "link_ended"):            Expect(False, NONE, True,  NONE, False),
     # A facility admin manages their own usable facility and the member links of its
     # linked patients; never reads a timeline.

@@ -223,7 +223,9 @@ def oracle_can_manage_facility(g, u, f):
     user = g["users"][u]
     if not user["is_active"]:
         return False
-    return user["kind"] == "secretariat" or f in oracle_administered(g, u)
+    if user["kind"] == "secretariat":
+        return g["facilities"][f]["status"] in USABLE
+    return f in oracle_administered(g, u)
 
 
 def oracle_manageable(g, u, facility=None):
@@ -234,7 +236,7 @@ def oracle_manageable(g, u, facility=None):
     if user["kind"] == "secretariat":
         if facility is None:
             return set(range(N_PATIENTS))  # every patient, live or not
-        facilities = {facility}  # any facility, deregistered too
+        facilities = {facility} if g["facilities"][facility]["status"] in USABLE else set()
     else:
         facilities = oracle_administered(g, u)
         if facility is not None:

@@ -42,3 +42,26 @@ def test_anonymous_is_sent_to_login_whether_or_not_the_patient_exists(world, cli
     assert existing.status_code == missing.status_code == 302
     assert existing["Location"].startswith("/accounts/login/")
     assert missing["Location"].startswith("/accounts/login/")
+
+
+def test_superuser_linked_as_staff_still_gets_404(world, signed_in):
+    from tests.factories import join_team, make_staff, totp_device
+
+    clinic = world["patient"].team_links.first().facility
+    admin_user = make_staff(clinic)
+    admin_user.is_superuser = True
+    admin_user.save()
+    totp_device(admin_user)
+    join_team(world["patient"], clinic, admin_user)
+    response = signed_in(admin_user).get(world["patient"].url)
+    assert response.status_code == 404
+    assert "見守" not in response.content.decode()
+
+
+def test_deactivated_member_is_not_counted_among_readers(world):
+    from network import access
+
+    assert world["nurse"].pk in access.readers_of(world["patient"])
+    world["nurse"].is_active = False
+    world["nurse"].save()
+    assert world["nurse"].pk not in access.readers_of(world["patient"])
