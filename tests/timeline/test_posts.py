@@ -230,3 +230,10 @@ def test_ended_link_ends_posting_at_once(team, signed_in):
     response = _post(client, team["patient"], body="もう書けない")
     assert response.status_code == 404
     assert Post.objects.count() == 0
+
+
+def test_nul_characters_are_refused_in_japanese_and_nothing_stored(team, signed_in):
+    response = _post(signed_in(team["nurse"]), team["patient"], body="服薬\x00確認")
+    assert response.status_code == 400
+    assert "使えない制御文字（NUL）が含まれています" in response.content.decode()
+    assert Post.objects.count() == 0
