@@ -185,7 +185,10 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["user", "read_at"]), models.Index(fields=["user", "patient"])]
+        indexes = [
+            models.Index(fields=["user", "read_at", "patient"], name="notice_unread_idx"),
+            models.Index(fields=["user", "patient"], name="notice_user_patient_idx"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} → {self.user_id}"

@@ -9,7 +9,7 @@ import logging
 import time
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -26,18 +26,20 @@ logger = logging.getLogger(__name__)
 SEND_ATTEMPTS = 3
 
 
-def notify(users, patient, kind, post=None):
-    """Create in-app notices for ``users`` (only those who may read ``patient``) and mail them."""
-    allowed = access.readers_of(patient)
+def notify(users, patient, kind, post=None, readers=None):
+    """Create in-app notices for ``users`` (only those who may read ``patient``) and mail them.
+
+    ``readers`` may pass ``access.readers_of(patient)`` when the caller has it already.
+    """
+    allowed = access.readers_of(patient) if readers is None else readers
     recipients = [u for u in users if u.pk in allowed]
     if not recipients:
         return []
     notices = Notification.objects.bulk_create(
         [Notification(user=u, patient=patient, post=post, kind=kind) for u in recipients]
     )
-    immediate = [
-        u.pk for u in recipients if email_preference(u) == NotificationPreference.Email.IMMEDIATE
-    ]
+    preferences = email_preferences([u.pk for u in recipients])
+    immediate = [u.pk for u in recipients if preferences[u.pk] == NotificationPreference.Email.IMMEDIATE]
     if immediate:
         transaction.on_commit(lambda: send_immediate_notices.enqueue(user_ids=immediate))
     from . import push
@@ -54,20 +56,24 @@ def notify_new_post(post):
 
     from .mentions import handle
 
-    reader_ids = access.readers_of(post.patient) - {post.author_id}
+    readers = access.readers_of(post.patient)
+    reader_ids = readers - {post.author_id}
     users = list(get_user_model().objects.filter(pk__in=reader_ids, is_active=True))
     compact = post.body.replace(" ", "").replace("\u3000", "")
     mentioned = [u for u in users if handle(u) and f"@{handle(u)}" in compact]
     others = [u for u in users if u not in mentioned]
     kind = Notification.Kind.ACK_REQUEST if post.ack_requested else Notification.Kind.NEW_POST
-    return notify(mentioned, post.patient, Notification.Kind.MENTION, post=post) + notify(
-        others, post.patient, kind, post=post
+    return notify(
+        mentioned, post.patient, Notification.Kind.MENTION, post=post, readers=readers
+    ) + notify(others, post.patient, kind, post=post, readers=readers)
+
+
+def email_preferences(user_ids):
+    """{user id: e-mail preference} in one query; immediate unless chosen otherwise."""
+    chosen = dict(
+        NotificationPreference.objects.filter(user_id__in=user_ids).values_list("user_id", "email")
     )
-
-
-def email_preference(user):
-    pref = NotificationPreference.objects.filter(user=user).first()
-    return pref.email if pref else NotificationPreference.Email.IMMEDIATE
+    return {pk: chosen.get(pk, NotificationPreference.Email.IMMEDIATE) for pk in user_ids}
 
 
 def unread_count(user):
@@ -80,41 +86,55 @@ def mark_patient_read(user, patient):
     )
 
 
-def _send(user, count):
+def _message(user, count):
     context = {
         "user": user,
         "count": count,
         "url": settings.SITE_BASE_URL.rstrip("/") + reverse("timeline:notifications"),
     }
-    subject = settings.EMAIL_SUBJECT_PREFIX + _("新しいお知らせがあります")
-    body = render_to_string("timeline/email/notice.txt", context)
+    return EmailMessage(
+        settings.EMAIL_SUBJECT_PREFIX + _("新しいお知らせがあります"),
+        render_to_string("timeline/email/notice.txt", context),
+        settings.DEFAULT_FROM_EMAIL,
+        [user.email],
+    )
+
+
+def _send_all(messages):
+    """Send over one connection; on a failure, retry what is left (3 attempts, backing off)."""
+    remaining = list(messages)
     for attempt in range(1, SEND_ATTEMPTS + 1):
         try:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
-            return True
+            with get_connection() as connection:
+                while remaining:
+                    connection.send_messages([remaining[0]])
+                    remaining.pop(0)
+            return []
         except OSError:
-            logger.warning("notice mail to user %s failed (attempt %s)", user.pk, attempt)
+            logger.warning("notice mail failed (attempt %s), %s left", attempt, len(remaining))
             if attempt < SEND_ATTEMPTS:
                 time.sleep(2**attempt)
-    return False
+    return remaining
 
 
 def _mail_pending(user_ids, *, mode):
     """One content-free mail per user for their notices not yet mailed."""
     from django.contrib.auth import get_user_model
 
-    sent = 0
-    for user in get_user_model().objects.filter(pk__in=user_ids, is_active=True):
-        if email_preference(user) != mode:
-            continue
-        pending = Notification.objects.filter(
-            user=user, emailed_at__isnull=True, read_at__isnull=True
-        )
-        ids = list(pending.values_list("pk", flat=True))
-        if ids and _send(user, len(ids)):
-            Notification.objects.filter(pk__in=ids).update(emailed_at=timezone.now())
-            sent += 1
-    return sent
+    preferences = email_preferences(list(user_ids))
+    wanted = [pk for pk, mode_ in preferences.items() if mode_ == mode]
+    pending = {}
+    for pk, user_id in Notification.objects.filter(
+        user_id__in=wanted, emailed_at__isnull=True, read_at__isnull=True
+    ).values_list("pk", "user_id"):
+        pending.setdefault(user_id, []).append(pk)
+    users = list(get_user_model().objects.filter(pk__in=pending, is_active=True))
+    messages = {user.pk: _message(user, len(pending[user.pk])) for user in users}
+    failed = {id(m) for m in _send_all(messages.values())}
+    mailed = [pk for user_pk, m in messages.items() if id(m) not in failed for pk in pending[user_pk]]
+    if mailed:
+        Notification.objects.filter(pk__in=mailed).update(emailed_at=timezone.now())
+    return len(messages) - len(failed)
 
 
 @task()

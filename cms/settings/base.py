@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "reversion",
+    "django_tasks_db",
     # Django
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -230,9 +231,16 @@ WEBPUSH_VAPID_PRIVATE_KEY = os.environ.get("WEBPUSH_VAPID_PRIVATE_KEY", "")
 WEBPUSH_SUBJECT = os.environ.get("WEBPUSH_SUBJECT", "mailto:noreply@mimamori.invalid")
 
 # --- Background tasks (django-tasks) ---------------------------------------------
-# Immediate by default: work runs after the request's transaction commits. A
-# database-backed worker can replace it in production without code changes.
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Embedded default: work runs right after the request's transaction commits. In
+# production the database backend queues it and `manage.py db_worker` runs it, so a
+# post returns before its notice mails and pushes go out.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"
+        )
+    }
+}
 
 # --- Wagtail ------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "みまもりSNS"

@@ -1,5 +1,7 @@
 """Production: PostgreSQL, SMTP, behind the TLS proxy. Everything from the environment."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import SECRET_KEY, env_bool, require_secret_key
 
@@ -12,3 +14,10 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+
+# Notice mails and pushes are queued in the database and sent by `manage.py db_worker`.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
+    }
+}
