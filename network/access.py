@@ -211,7 +211,12 @@ def administered_facilities(user):
 
 
 def is_facility_admin(user):
-    return administered_facilities(user).exists()
+    """Kept on the user object for the rest of the request (header, second factor)."""
+    if not _is_person(user):
+        return False
+    if not hasattr(user, "_mimamori_is_facility_admin"):
+        user._mimamori_is_facility_admin = administered_facilities(user).exists()
+    return user._mimamori_is_facility_admin
 
 
 def can_manage_facility(user, facility):

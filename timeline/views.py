@@ -79,16 +79,16 @@ def timeline_page(request, patient):
         audit_log.record("timeline.read", request=request, target=patient, patient=patient)
     if request.method == "GET" and request.headers.get("HX-Request") == "true":
         # "以前の投稿を見る" with htmx: only the next page of posts.
-        return render(request, "timeline/_page.html", _timeline_context(request, patient))
+        return render(request, "timeline/_page.html", _timeline_context(request, patient, family))
     return render(
         request,
         "timeline/timeline.html",
-        {**_timeline_context(request, patient), "form": form},
+        {**_timeline_context(request, patient, family), "form": form},
         status=400 if form.errors else 200,
     )
 
 
-def _timeline_context(request, patient):
+def _timeline_context(request, patient, family):
     user = request.user
     posts = (
         Post.objects.for_patient(patient)
@@ -118,7 +118,8 @@ def _timeline_context(request, patient):
             r for r in post.change_requests.all() if user.pk in (post.author_id, r.requester_id)
         ]
     notifications.mark_patient_read(user, patient)
-    may_request = access.acts_as_family(user, patient)
+    # The patient and family may ask authors to edit or delete (their facility is the family one).
+    may_request = family
     return {
         "page": patient,
         "patient": patient,

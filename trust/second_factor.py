@@ -6,17 +6,37 @@ use one (SPEC §7). Anyone else may enrol; once enrolled, it is always asked.
 
 from django_otp import devices_for_user
 
+# Answers are kept on the user object, which lives for one request: the middleware
+# and the page header ask the same questions.
+_NEEDS = "_mimamori_needs_second_factor"
+_HAS = "_mimamori_has_second_factor"
+
 
 def needs_second_factor(user):
     from network.access import is_facility_admin, is_secretariat
 
     if not (user and user.is_authenticated):
         return False
-    return bool(user.is_superuser or user.is_staff or is_secretariat(user) or is_facility_admin(user))
+    if not hasattr(user, _NEEDS):
+        setattr(
+            user,
+            _NEEDS,
+            bool(user.is_superuser or user.is_staff or is_secretariat(user) or is_facility_admin(user)),
+        )
+    return getattr(user, _NEEDS)
 
 
 def has_confirmed_device(user):
-    return any(True for _ in devices_for_user(user, confirmed=True))
+    if not hasattr(user, _HAS):
+        setattr(user, _HAS, any(True for _ in devices_for_user(user, confirmed=True)))
+    return getattr(user, _HAS)
+
+
+def forget(user):
+    """Drop the kept answers (after enrolment changes them)."""
+    for name in (_NEEDS, _HAS):
+        if hasattr(user, name):
+            delattr(user, name)
 
 
 def has_or_needs_second_factor(user):

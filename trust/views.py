@@ -22,7 +22,12 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .forms import TokenForm
-from .second_factor import has_confirmed_device, needs_second_factor, throttle_wait_seconds
+from .second_factor import (
+    forget,
+    has_confirmed_device,
+    needs_second_factor,
+    throttle_wait_seconds,
+)
 
 BACKUP_CODE_COUNT = 10
 DEMO_EMAIL_DOMAIN = "@demo.mimamori.example"
@@ -112,6 +117,7 @@ def setup(request):
         if device.verify_token(form.cleaned_data["token"]):
             device.confirmed = True
             device.save()
+            forget(user)
             TOTPDevice.objects.filter(user=user, confirmed=False).delete()
             codes = _new_backup_codes(user)
             _complete(request, device)
