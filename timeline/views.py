@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -75,15 +76,19 @@ def timeline_page(request, patient):
             )
             messages.success(request, _("投稿しました。"))
             return redirect(patient.url)
-    if request.method == "GET":
-        audit_log.record("timeline.read", request=request, target=patient, patient=patient)
+    # The read's writes (audit entry, read marks, notices seen) share one transaction:
+    # one commit instead of three.
+    with transaction.atomic():
+        if request.method == "GET":
+            audit_log.record("timeline.read", request=request, target=patient, patient=patient)
+        context = _timeline_context(request, patient, family)
     if request.method == "GET" and request.headers.get("HX-Request") == "true":
         # "以前の投稿を見る" with htmx: only the next page of posts.
-        return render(request, "timeline/_page.html", _timeline_context(request, patient, family))
+        return render(request, "timeline/_page.html", context)
     return render(
         request,
         "timeline/timeline.html",
-        {**_timeline_context(request, patient, family), "form": form},
+        {**context, "form": form},
         status=400 if form.errors else 200,
     )
 
