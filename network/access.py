@@ -257,11 +257,6 @@ def can_manage_team(user, patient, facility=None):
     return manageable_patients(user, facility).filter(pk=patient.pk).exists()
 
 
-def can_manage_team_links(user):
-    """Only the secretariat links facilities to patients and unlinks them."""
-    return is_secretariat(user)
-
-
 def can_link_member(user, patient, member, facility):
     """Whether ``user`` may link ``member`` to ``patient`` as a member of ``facility``."""
     if not can_manage_team(user, patient, facility):

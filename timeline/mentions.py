@@ -7,20 +7,16 @@ the patient can be mentioned; anyone else is plain text.
 
 import re
 
-from django.contrib.auth import get_user_model
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
-
-from network import access
 
 
 def handle(user):
     return f"{user.last_name}{user.first_name}".replace(" ", "").replace("\u3000", "")
 
 
-def team_handles(patient):
-    """{handle: user} for everyone who may read ``patient`` now."""
-    users = get_user_model().objects.filter(pk__in=access.readers_of(patient), is_active=True)
+def handles_for(users):
+    """{handle: user} for ``users`` (the people who may read the patient)."""
     return {handle(u): u for u in users if handle(u)}
 
 

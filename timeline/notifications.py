@@ -54,13 +54,12 @@ def notify_new_post(post):
     """Everyone who may read the patient, except the author, hears of a new post."""
     from django.contrib.auth import get_user_model
 
-    from .mentions import handle
+    from .mentions import handles_for, mentioned_users
 
     readers = access.readers_of(post.patient)
     reader_ids = readers - {post.author_id}
     users = list(get_user_model().objects.filter(pk__in=reader_ids, is_active=True))
-    compact = post.body.replace(" ", "").replace("\u3000", "")
-    mentioned = [u for u in users if handle(u) and f"@{handle(u)}" in compact]
+    mentioned = mentioned_users(post.body, handles_for(users))
     others = [u for u in users if u not in mentioned]
     kind = Notification.Kind.ACK_REQUEST if post.ack_requested else Notification.Kind.NEW_POST
     return notify(
@@ -74,10 +73,6 @@ def email_preferences(user_ids):
         NotificationPreference.objects.filter(user_id__in=user_ids).values_list("user_id", "email")
     )
     return {pk: chosen.get(pk, NotificationPreference.Email.IMMEDIATE) for pk in user_ids}
-
-
-def unread_count(user):
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
 
 
 def mark_patient_read(user, patient):

@@ -111,7 +111,7 @@ def _timeline_context(request, patient, family):
     page = page[:PAGE_SIZE]
     readers = access.readers_of(patient)
     members = list(get_user_model().objects.filter(pk__in=readers, is_active=True))
-    handles = {mentions.handle(u): u for u in members if mentions.handle(u)}
+    handles = mentions.handles_for(members)
     services.mark_read(user, page)
     counts = services.read_counts([p.pk for p in page])
     for post in page:
