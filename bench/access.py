@@ -27,8 +27,7 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -98,12 +97,10 @@ def build(rng):
     """Bulk-load the network; returns ids and the ground truth needed by the measurements."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
-    from django.contrib.contenttypes.models import ContentType
     from django.db import transaction
     from django.utils import timezone
 
-    from wagtail.models import Page
-
+    from bench.common import bulk_create_patients
     from network.access import SECRETARIAT_GROUP
     from network.models import (
         USABLE_FACILITY_STATUSES,
@@ -113,8 +110,6 @@ def build(rng):
         FacilityStatus,
         MemberLink,
         MembershipRole,
-        PatientPage,
-        PatientsIndexPage,
         TeamLink,
     )
 
@@ -125,54 +120,11 @@ def build(rng):
         return now - timedelta(days=rng.uniform(days_min, days_max))
 
     with transaction.atomic():
-        # Patients: Page rows with a correct materialised path, then the PatientPage rows.
+        # Patients: fast bulk pages under the patients index (bench/common.py).
+        from network.models import PatientsIndexPage
+
         index = PatientsIndexPage.objects.get()
-        content_type = ContentType.objects.get_for_model(PatientPage)
-        pages, patient_ids = [], []
-        for i in range(N_PATIENTS):
-            patient_id = uuid.UUID(int=rng.getrandbits(128), version=4)
-            slug = patient_id.hex
-            title = f"患者 {i:05d}"
-            patient_ids.append(patient_id)
-            pages.append(
-                Page(
-                    title=title,
-                    draft_title=title,
-                    slug=slug,
-                    content_type=content_type,
-                    path=index.path + PatientPage._int2str(i + 1).rjust(PatientPage.steplen, "0"),
-                    depth=index.depth + 1,
-                    numchild=0,
-                    url_path=f"{index.url_path}{slug}/",
-                    locale_id=index.locale_id,
-                    live=True,
-                    has_unpublished_changes=False,
-                    first_published_at=now,
-                    last_published_at=now,
-                    show_in_menus=False,
-                )
-            )
-        Page.objects.bulk_create(pages, batch_size=500)
-        # Multi-table inheritance: bulk_create refuses it, so insert the child rows
-        # with the same insert query Model.save() uses, in batches.
-        patients = [
-            PatientPage(
-                page_ptr_id=page.pk,
-                patient_id=patient_id,
-                name_kana=f"かんじゃ {i:05d}",
-                birth_date=date(1925, 1, 1) + timedelta(days=rng.randrange(365 * 60)),
-                sex=rng.choice(["female", "male"]),
-                address="",
-                secretariat_note="",
-            )
-            for i, (page, patient_id) in enumerate(zip(pages, patient_ids, strict=True))
-        ]
-        fields = PatientPage._meta.local_concrete_fields
-        batch = max(1, 999 // len(fields))
-        for start in range(0, len(patients), batch):
-            PatientPage._base_manager._insert(patients[start : start + batch], fields=fields)
-        Page.objects.filter(pk=index.pk).update(numchild=N_PATIENTS)
-        patient_pks = [page.pk for page in pages]
+        patient_pks, patient_ids = bulk_create_patients(rng, N_PATIENTS, now)
 
         # Facilities: unique 10-digit codes, varied kinds, a few deregistered or provisional.
         kinds = [
