@@ -188,6 +188,8 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["user", "read_at", "patient"], name="notice_unread_idx"),
             models.Index(fields=["user", "patient"], name="notice_user_patient_idx"),
+            # Finding the notices still to be mailed without scanning every unread one.
+            models.Index(fields=["user", "emailed_at", "read_at"], name="notice_unmailed_idx"),
         ]
 
     def __str__(self):

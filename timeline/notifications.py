@@ -119,9 +119,13 @@ def _mail_pending(user_ids, *, mode):
     preferences = email_preferences(list(user_ids))
     wanted = [pk for pk, mode_ in preferences.items() if mode_ == mode]
     pending = {}
-    for pk, user_id in Notification.objects.filter(
-        user_id__in=wanted, emailed_at__isnull=True, read_at__isnull=True
-    ).values_list("pk", "user_id"):
+    for pk, user_id in (
+        Notification.objects.filter(
+            user_id__in=wanted, emailed_at__isnull=True, read_at__isnull=True
+        )
+        .order_by()
+        .values_list("pk", "user_id")
+    ):
         pending.setdefault(user_id, []).append(pk)
     users = list(get_user_model().objects.filter(pk__in=pending, is_active=True))
     messages = {user.pk: _message(user, len(pending[user.pk])) for user in users}

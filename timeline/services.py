@@ -108,6 +108,8 @@ def delete_post(post, user):
             files += [(f.storage, f.name) for f in (attachment.file, attachment.thumbnail) if f]
         post.attachments.all().delete()
         Version.objects.get_for_object(post).delete()
+        # Notices of a deleted post point at nothing; they would keep an unread count alive.
+        Notification.objects.filter(post=post).delete()
         Post.objects.filter(pk=post.pk).update(
             body="",
             next_visit_date=None,

@@ -142,3 +142,12 @@ def test_preference_is_saved(team, signed_in):
     response = client.post("/timeline/notifications/", {"email": "off"})
     assert response.status_code == 302
     assert NotificationPreference.objects.get(user=team["doctor"]).email == "off"
+
+
+def test_notices_of_a_deleted_post_stop_counting(team, signed_in):
+    nurse = signed_in(team["nurse"])
+    post = _post(nurse, team["patient"], "誤投稿")
+    assert "未読 1件" in signed_in(team["doctor"]).get("/home/").content.decode()
+    nurse.post(f"/timeline/posts/{post.pk}/delete/")
+    assert not Notification.objects.filter(post=post).exists()
+    assert "未読" not in signed_in(team["doctor"]).get("/home/").content.decode()
