@@ -27,7 +27,6 @@ missed or an answer is wrong.
 import argparse
 import gc
 import json
-import math
 import os
 import random
 import shutil
@@ -41,6 +40,9 @@ from datetime import timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+from bench.common import explain, setup_django, summary, time_calls  # noqa: E402
+
 RESULTS = REPO / "bench" / "results" / "timeline.json"
 
 # Targets (SQLite, 2 cores).
@@ -110,42 +112,6 @@ JOB_TITLES = {
     "home_care_support": "ケアマネジャー",
     "other_service": "介護福祉士",
 }
-
-
-def setup_django(tmp_dir):
-    """Point Django at a fresh SQLite file in ``tmp_dir`` and set it up."""
-    sys.path.insert(0, str(REPO))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.test")
-    db_path = str(Path(tmp_dir) / "bench.sqlite3")
-    # The test settings read TEST_SQLITE_PATH unless DATABASE_URL is set; drop the
-    # latter so that no configured database can ever be reached.
-    os.environ.pop("DATABASE_URL", None)
-    os.environ["TEST_SQLITE_PATH"] = db_path
-    os.environ["MIMAMORI_VAR_DIR"] = str(Path(tmp_dir) / "var")
-
-    import django
-    from django.conf import settings
-
-    from cms.settings.base import SQLITE_OPTIONS
-
-    # Whatever the settings module says, this run uses its own file.
-    settings.DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": db_path,
-            "OPTIONS": dict(SQLITE_OPTIONS),
-            "TEST": {"NAME": db_path},
-        }
-    }
-    settings.MEDIA_ROOT = Path(tmp_dir) / "media"
-    django.setup()
-
-    from django.db import connection
-
-    name = str(connection.settings_dict["NAME"])
-    if not name.startswith(str(tmp_dir)) or "mimamori.sqlite3" in name:
-        raise SystemExit(f"refusing to run on {name}")
-    return db_path
 
 
 def source_state():
@@ -506,41 +472,6 @@ def sanity_check(world):
 # --- Measuring -----------------------------------------------------------------
 
 
-def percentile(values, q):
-    """Nearest-rank percentile of ``values`` (0 < q <= 100)."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
-
-
-def summary(ns_values):
-    ms = [v / 1e6 for v in ns_values]
-    return {
-        "p50": percentile(ms, 50),
-        "p95": percentile(ms, 95),
-        "max": max(ms),
-        "mean": statistics.fmean(ms),
-    }
-
-
-def time_calls(calls, cpu_out=None):
-    """[(ns, result)] for each zero-argument callable, timed with perf_counter_ns.
-
-    With ``cpu_out``, the CPU time of this thread for each call is appended to it
-    too: SQLite runs in-process, so this is the work done, without the time spent
-    waiting for a core when other processes compete for the machine.
-    """
-    out = []
-    for call in calls:
-        cpu = time.thread_time_ns()
-        start = time.perf_counter_ns()
-        result = call()
-        wall = time.perf_counter_ns() - start
-        if cpu_out is not None:
-            cpu_out.append(time.thread_time_ns() - cpu)
-        out.append((wall, result))
-    return out
-
-
 def count_queries(call):
     """Number of queries ``call`` makes, by ``CaptureQueriesContext``."""
     from django.db import connection
@@ -572,21 +503,6 @@ def executed_sql(call):
 def inline(sql, params):
     """``sql`` with its parameters written in, for reading only."""
     return sql % tuple(repr(p) for p in params or ())
-
-
-def explain(sql, params):
-    """SQLite's EXPLAIN QUERY PLAN as an indented tree."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
-        rows = cursor.fetchall()
-    depth = {0: -1}
-    lines = []
-    for node_id, parent, _unused, detail in rows:
-        depth[node_id] = depth.get(parent, -1) + 1
-        lines.append("  " * depth[node_id] + detail)
-    return "\n".join(lines)
 
 
 def by_table(statements):
