@@ -20,6 +20,8 @@ Nothing is cached between requests: an ended link or a deregistered facility
 loses access on the very next request, in sessions already open too.
 """
 
+from dataclasses import dataclass
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection
@@ -163,6 +165,43 @@ def readers_of(patient):
     with connection.cursor() as cursor:
         cursor.execute(sql, _effective_links_params(patient.pk, timezone.now()))
         return {row[0] for row in cursor.fetchall()}
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    """One person who may read a patient's timeline, and the facility they act for."""
+
+    pk: int
+    facility_id: int
+    last_name: str
+    first_name: str
+    last_name_kana: str
+    first_name_kana: str
+    job_title: str
+    relation: str
+
+    def get_full_name(self):
+        return f"{self.last_name} {self.first_name}".strip()
+
+
+def team_of(patient):
+    """The people who may read ``patient``'s timeline now, one per facility they act for.
+
+    The same rule and the same single statement as ``readers_of``, with the names and
+    job titles the timeline shows (the team list, @-mentions), sorted by kana.
+    """
+    if patient is None or not patient.live:
+        return []
+    sql = _effective_links_sql(
+        "ml.user_id, ml.facility_id, u.last_name, u.first_name, u.last_name_kana, "
+        "u.first_name_kana, fm.job_title, fm.relation",
+        by="patient",
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _effective_links_params(patient.pk, timezone.now()))
+        rows = cursor.fetchall()
+    members = {(row[0], row[1]): TeamMember(*row) for row in rows}
+    return sorted(members.values(), key=lambda m: (m.last_name_kana, m.first_name_kana, m.pk))
 
 
 def acts_as_family(user, patient):

@@ -5,6 +5,8 @@ from . import views
 app_name = "network"
 urlpatterns = [
     path("home/", views.home, name="home"),
+    # The patient pages' own URL (the tree's /network/patients/<slug>/), resolved directly.
+    path("network/patients/<slug:slug>/", views.patient_timeline, name="patient_timeline"),
     path("console/", views.console_index, name="console_index"),
     path("console/<int:facility_pk>/", views.console, name="console"),
     path("console/<int:facility_pk>/staff/add/", views.staff_add, name="staff_add"),

@@ -26,9 +26,28 @@ logger = logging.getLogger(__name__)
 SEND_ATTEMPTS = 3
 
 
+def enqueue_with_transaction(task, **kwargs):
+    """Queue ``task`` for the writes that cause it.
+
+    A queue kept in the database (the production worker) takes the task row inside the
+    current transaction: the post and the task to mail about it commit together, in one
+    disk sync, and never one without the other. Any other backend (the embedded
+    immediate one would send mail while the transaction holds the database) runs
+    after the commit.
+    """
+    from django_tasks import task_backends
+    from django_tasks_db import DatabaseBackend
+
+    if isinstance(task_backends[task.backend], DatabaseBackend):
+        task.enqueue(**kwargs)
+    else:
+        transaction.on_commit(lambda: task.enqueue(**kwargs))
+
+
 def notify(users, patient, kind, post=None, readers=None):
     """Create in-app notices for ``users`` (only those who may read ``patient``) and mail them.
 
+    ``users`` are users or ``access.TeamMember`` rows (anything with ``pk``).
     ``readers`` may pass ``access.readers_of(patient)`` when the caller has it already.
     """
     allowed = access.readers_of(patient) if readers is None else readers
@@ -36,31 +55,31 @@ def notify(users, patient, kind, post=None, readers=None):
     if not recipients:
         return []
     notices = Notification.objects.bulk_create(
-        [Notification(user=u, patient=patient, post=post, kind=kind) for u in recipients]
+        [Notification(user_id=u.pk, patient=patient, post=post, kind=kind) for u in recipients]
     )
     preferences = email_preferences([u.pk for u in recipients])
     immediate = [u.pk for u in recipients if preferences[u.pk] == NotificationPreference.Email.IMMEDIATE]
     if immediate:
-        transaction.on_commit(lambda: send_immediate_notices.enqueue(user_ids=immediate))
+        enqueue_with_transaction(send_immediate_notices, user_ids=immediate)
     from . import push
 
     if push.enabled():
         pushed = [u.pk for u in recipients]
-        transaction.on_commit(lambda: push.send_push.enqueue(user_ids=pushed))
+        enqueue_with_transaction(push.send_push, user_ids=pushed)
     return notices
 
 
 def notify_new_post(post):
     """Everyone who may read the patient, except the author, hears of a new post."""
-    from django.contrib.auth import get_user_model
-
     from .mentions import handles_for, mentioned_users
 
-    readers = access.readers_of(post.patient)
-    reader_ids = readers - {post.author_id}
-    users = list(get_user_model().objects.filter(pk__in=reader_ids, is_active=True))
-    mentioned = mentioned_users(post.body, handles_for(users))
-    others = [u for u in users if u not in mentioned]
+    team = access.team_of(post.patient)
+    readers = {member.pk for member in team}
+    # One entry per person (someone may act for two facilities of the team).
+    users = list({m.pk: m for m in team if m.pk != post.author_id}.values())
+    mentioned_ids = {u.pk for u in mentioned_users(post.body, handles_for(users))}
+    mentioned = [u for u in users if u.pk in mentioned_ids]
+    others = [u for u in users if u.pk not in mentioned_ids]
     kind = Notification.Kind.ACK_REQUEST if post.ack_requested else Notification.Kind.NEW_POST
     return notify(
         mentioned, post.patient, Notification.Kind.MENTION, post=post, readers=readers
