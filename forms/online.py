@@ -151,6 +151,10 @@ class DefinitionForm(djforms.Form):
     definition: d.FormDefinition
     required_css_class = "required"
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
     def clean(self):
         cleaned = super().clean()
         for f in self.definition.fields:
