@@ -177,6 +177,8 @@ class DefinitionForm(djforms.Form):
     def layout(self):
         """[(section title, [bound fields])] in the order of the definition."""
         sections = []
+        if "patient" in self.fields:
+            sections.append((self.fields["patient"].label, [self["patient"]]))
         for section in self.definition.sections:
             bound = []
             for f in section.fields:

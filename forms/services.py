@@ -8,6 +8,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from django_tasks import task
+
 from network.access import SECRETARIAT_GROUP
 
 from . import definitions as d
@@ -60,7 +62,7 @@ def create_submission(
     )
     index.add_child(instance=submission)
     submission.save_revision(user=submission.submitted_by, log_action=True)
-    transaction.on_commit(lambda: send_submission_mails(submission))
+    transaction.on_commit(lambda: mail_submission.enqueue(submission.pk))
     return submission
 
 
@@ -109,6 +111,67 @@ def _when(submission):
     return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
 
 
+def _secretariat_emails():
+    return list(
+        get_user_model()
+        .objects.filter(groups__name=SECRETARIAT_GROUP, is_active=True)
+        .order_by("pk")
+        .values_list("email", flat=True)
+        .distinct()
+    )
+
+
+def _send(messages):
+    if messages:
+        with get_connection() as connection:
+            connection.send_messages(messages)
+
+
+@task()
+def mail_submission(submission_pk):
+    """Background task (after commit): the receipt and the secretariat's notice."""
+    submission = Submission.objects.filter(pk=submission_pk).first()
+    if submission is not None:
+        send_submission_mails(submission)
+
+
+@task()
+def mail_signed_copy(submission_pk):
+    """Background task (after commit): tell the secretariat a signed copy has arrived."""
+    submission = Submission.objects.filter(pk=submission_pk).first()
+    if submission is None:
+        return
+    definition = submission.definition
+    fields = {
+        "label": definition.label,
+        "title": definition.title,
+        "reference": submission.reference,
+    }
+    admin_url = settings.SITE_BASE_URL.rstrip("/") + reverse(
+        "wagtailadmin_pages:edit", args=[submission.pk]
+    )
+    _send(
+        [
+            EmailMessage(
+                settings.EMAIL_SUBJECT_PREFIX + SIGNED_SUBJECT.format(**fields),
+                SIGNED_BODY.format(admin_url=admin_url, **fields),
+                to=[email],
+            )
+            for email in _secretariat_emails()
+        ]
+    )
+
+
+SIGNED_SUBJECT = "署名済み書類の提出：{label} 受付番号 {reference}"
+SIGNED_BODY = """事務局の皆さま
+
+受付番号 {reference}（{label} {title}）の署名済み書類が提出されました。
+
+事務局管理画面の「受付」で確認してください：
+{admin_url}
+"""
+
+
 def send_submission_mails(submission: Submission) -> None:
     """A receipt to the submitter, a notice to each active secretariat member.
 
@@ -141,13 +204,7 @@ def send_submission_mails(submission: Submission) -> None:
                 to=[submission.contact_email],
             )
         )
-    secretariat = (
-        get_user_model()
-        .objects.filter(groups__name=SECRETARIAT_GROUP, is_active=True)
-        .order_by("pk")
-        .values_list("email", flat=True)
-        .distinct()
-    )
+    secretariat = _secretariat_emails()
     admin_url = base + reverse("wagtailadmin_pages:edit", args=[submission.pk])
     for email in secretariat:
         messages.append(
@@ -157,6 +214,4 @@ def send_submission_mails(submission: Submission) -> None:
                 to=[email],
             )
         )
-    if messages:
-        with get_connection() as connection:
-            connection.send_messages(messages)
+    _send(messages)

@@ -14,6 +14,7 @@ from django import forms as djforms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
@@ -115,6 +116,7 @@ def _handle_upload(request, submission):
         return form, False
     if submission.status == SubmissionStatus.AWAITING_SIGNED:
         submission.set_status(SubmissionStatus.RECEIVED, user=document.uploaded_by)
+    transaction.on_commit(lambda: services.mail_signed_copy.enqueue(submission.pk))
     messages.success(request, MSG_UPLOADED.format(name=document.display_name))
     return form, True
 
@@ -171,6 +173,33 @@ FACILITY_INITIAL = {
 }
 
 
+# Forms about a patient already in the facility's team: the admin chooses the patient
+# (from the policy's manageable patients) instead of typing name, kana and birth date.
+PATIENT_FORMS = {"7"}
+PATIENT_FIELDS = ("patient_name", "patient_name_kana", "patient_birth_date")
+
+
+def _add_patient_choice(form, user, facility):
+    form.fields["patient"] = djforms.ModelChoiceField(
+        label="対象の患者（この施設がチームに入っている患者）",
+        queryset=access.manageable_patients(user, facility).order_by("name_kana", "title"),
+        required=False,
+        help_text="選ぶと、氏名・フリガナ・生年月日は登録内容から記入されます。",
+        error_messages={"invalid_choice": "この患者は選べません。一覧から選んでください。"},
+    )
+    form.fields["patient"].label_from_instance = lambda p: f"{p.title}（{p.name_kana}）"
+    if form.is_bound and form.data.get("patient"):
+        for name in PATIENT_FIELDS:
+            form.fields[name].required = False
+
+
+def _patient_values(patient):
+    values = {"patient_name": patient.title, "patient_name_kana": online.normalize_kana(patient.name_kana)}
+    if patient.birth_date:
+        values["patient_birth_date"] = patient.birth_date.isoformat()
+    return values
+
+
 @login_required
 @require_GET
 def console_forms(request, facility_pk):
@@ -203,13 +232,18 @@ def console_online(request, facility_pk, slug):
         initial["explainer_facility"] = facility.name
     Form = online.form_class(definition)
     form = Form(request.POST or None, initial=initial)
+    if definition.number in PATIENT_FORMS:
+        _add_patient_choice(form, request.user, facility)
     if request.method == "POST" and form.is_valid():
+        patient = form.cleaned_data.get("patient")
         values = online.to_json(definition, form.cleaned_data)
+        if patient is not None:
+            values.update(_patient_values(patient))
         if facility.code and values.get("facility_code", facility.code) != facility.code:
             form.add_error("facility_code", "この施設の事業所番号と一致しません。")
         if not form.errors:
             submission = services.create_submission(
-                definition, values, user=request.user, facility=facility
+                definition, values, user=request.user, facility=facility, patient=patient
             )
             messages.success(
                 request,

@@ -273,3 +273,71 @@ def test_console_submission_of_another_facility_is_a_404(signed_in):
     post_form_1(Client())
     submission = Submission.objects.get()
     assert client.get(f"/console/{facility.pk}/applications/{submission.reference}/").status_code == 404
+
+
+def test_console_form_7_takes_the_patient_from_the_team(signed_in, django_capture_on_commit_callbacks):
+    import datetime
+
+    from tests.factories import join_team, make_patient
+
+    facility, admin, client = console_client(signed_in)
+    patient = make_patient(name="福井 トメ", kana="ふくい とめ", birth_date=datetime.date(1938, 2, 3))
+    join_team(patient, facility)
+    outsider = make_patient(name="他 患者", kana="ほか かんじゃ")
+    data = {
+        "withdrawal_date": "2026-12-01",
+        "requester": "self",
+        "facility_code": "1811111111",
+        "facility_name": "みまもり在宅クリニック",
+        "doctor_name": "主治 医",
+        "contact_name": "管理 者",
+        "contact_email": admin.email,
+        "contact_email_confirm": admin.email,
+    }
+    refused = client.post(f"/console/{facility.pk}/forms/form-7/", {**data, "patient": outsider.pk})
+    assert "この患者は選べません" in refused.content.decode()
+    assert not Submission.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/console/{facility.pk}/forms/form-7/", {**data, "patient": patient.pk})
+    assert response.status_code == 302
+    submission = Submission.objects.get()
+    assert submission.patient_id == patient.pk
+    assert submission.data["patient_name"] == "福井 トメ"
+    assert submission.data["patient_name_kana"] == "フクイ トメ"
+    assert submission.data["patient_birth_date"] == "1938-02-03"
+    # mails are content-minimal: no patient name anywhere
+    assert mail.outbox
+    for message in mail.outbox:
+        assert "福井 トメ" not in message.subject + message.body
+    filled = client.get(f"/console/{facility.pk}/applications/{submission.reference}/pdf/")
+    assert "昭和13年2月3日" in pdf_text(filled.content)
+
+
+def test_signed_copy_notifies_the_secretariat(django_capture_on_commit_callbacks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.documents.test_signed import clean_pdf
+
+    secretariat = make_secretariat()
+    client = Client()
+    with django_capture_on_commit_callbacks(execute=True):
+        url = post_form_1(client)["Location"]
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"file": SimpleUploadedFile("signed.pdf", clean_pdf())})
+    (notice,) = mail.outbox
+    assert notice.to == [secretariat.email]
+    assert "署名済み書類の提出" in notice.subject
+    assert Submission.objects.get().reference in notice.subject
+
+
+def test_secretariat_sees_submissions_in_the_admin(signed_in):
+    post_form_1(Client())
+    submission = Submission.objects.get()
+    user = make_secretariat()
+    totp_device(user)
+    client = signed_in(user)
+    assert client.get(f"/admin/pages/{submission.get_parent().pk}/").status_code == 200
+    edit = client.get(f"/admin/pages/{submission.pk}/edit/")
+    assert edit.status_code == 200
+    assert submission.reference in edit.content.decode()
