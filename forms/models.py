@@ -66,6 +66,7 @@ class SubmissionsIndexPage(Page):
     subpage_types = ["forms.Submission"]
     max_count = 1
     preview_modes = []
+    is_creatable = False
 
     class Meta:
         verbose_name = _("受付（非公開）")
@@ -126,6 +127,7 @@ class Submission(Page):
     subpage_types = []
     preview_modes = []
     search_fields = []
+    is_creatable = False  # only the online forms create submissions
     content_panels = [
         FieldPanel("status"),
         FieldPanel("reference", read_only=True),

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from network import access
@@ -26,16 +27,21 @@ from . import definitions as d
 from . import online, pdf, services
 from .models import Submission, SubmissionStatus
 
-MSG_UPLOADED = "署名済み書類「{name}」を受け付けました。事務局が確認します。"
-MSG_EMPTY_FILE = "ファイルが空です。内容のあるファイルを選んでください。"
+MSG_UPLOADED = _("署名済み書類「%(name)s」を受け付けました。事務局が確認します。")
+MSG_EMPTY_FILE = _("ファイルが空です。内容のあるファイルを選んでください。")
+MSG_RECEIVED = _("受付番号 %(reference)s で受け付けました。確認のメールをお送りしました。")
+MSG_RECEIVED_CONSOLE = _(
+    "受付番号 %(reference)s で受け付けました。印刷して署名・押印し、スキャンを提出してください。"
+)
+MSG_CODE_MISMATCH = _("この施設の事業所番号と一致しません。")
 
 
 class UploadForm(djforms.Form):
     file = djforms.FileField(
-        label="署名済み書類（PDF・JPEG・PNG）",
-        help_text="署名・押印した書類をスキャンしたPDF、または写真（JPEG・PNG）。1ファイル10MBまで。",
+        label=_("署名済み書類（PDF・JPEG・PNG）"),
+        help_text=_("署名・押印した書類をスキャンしたPDF、または写真（JPEG・PNG）。1ファイル10MBまで。"),
         allow_empty_file=False,
-        error_messages={"empty": MSG_EMPTY_FILE, "required": "ファイルを選んでください。"},
+        error_messages={"empty": MSG_EMPTY_FILE, "required": _("ファイルを選んでください。")},
         widget=djforms.ClearableFileInput(
             attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}
         ),
@@ -85,10 +91,7 @@ def online_form(request, slug):
             )
         submission = services.create_submission(definition, values, user=request.user)
         token = services.application_token(submission)
-        messages.success(
-            request,
-            f"受付番号 {submission.reference} で受け付けました。確認のメールをお送りしました。",
-        )
+        messages.success(request, MSG_RECEIVED % {"reference": submission.reference})
         return redirect("forms:application", token=token)
     return render(
         request,
@@ -98,7 +101,7 @@ def online_form(request, slug):
 
 
 def _action_label(definition):
-    return "送信して受付番号を受け取る" if definition.submit_online else "記入したPDFを作成する"
+    return _("送信して受付番号を受け取る") if definition.submit_online else _("記入したPDFを作成する")
 
 
 def _handle_upload(request, submission):
@@ -117,7 +120,7 @@ def _handle_upload(request, submission):
     if submission.status == SubmissionStatus.AWAITING_SIGNED:
         submission.set_status(SubmissionStatus.RECEIVED, user=document.uploaded_by)
     transaction.on_commit(lambda: services.mail_signed_copy.enqueue(submission.pk))
-    messages.success(request, MSG_UPLOADED.format(name=document.display_name))
+    messages.success(request, MSG_UPLOADED % {"name": document.display_name})
     return form, True
 
 
@@ -181,11 +184,11 @@ PATIENT_FIELDS = ("patient_name", "patient_name_kana", "patient_birth_date")
 
 def _add_patient_choice(form, user, facility):
     form.fields["patient"] = djforms.ModelChoiceField(
-        label="対象の患者（この施設がチームに入っている患者）",
+        label=_("対象の患者（この施設がチームに入っている患者）"),
         queryset=access.manageable_patients(user, facility).order_by("name_kana", "title"),
         required=False,
-        help_text="選ぶと、氏名・フリガナ・生年月日は登録内容から記入されます。",
-        error_messages={"invalid_choice": "この患者は選べません。一覧から選んでください。"},
+        help_text=_("選ぶと、氏名・フリガナ・生年月日は登録内容から記入されます。"),
+        error_messages={"invalid_choice": _("この患者は選べません。一覧から選んでください。")},
     )
     form.fields["patient"].label_from_instance = lambda p: f"{p.title}（{p.name_kana}）"
     if form.is_bound and form.data.get("patient"):
@@ -240,15 +243,12 @@ def console_online(request, facility_pk, slug):
         if patient is not None:
             values.update(_patient_values(patient))
         if facility.code and values.get("facility_code", facility.code) != facility.code:
-            form.add_error("facility_code", "この施設の事業所番号と一致しません。")
+            form.add_error("facility_code", MSG_CODE_MISMATCH)
         if not form.errors:
             submission = services.create_submission(
                 definition, values, user=request.user, facility=facility, patient=patient
             )
-            messages.success(
-                request,
-                f"受付番号 {submission.reference} で受け付けました。印刷して署名・押印し、スキャンを提出してください。",
-            )
+            messages.success(request, MSG_RECEIVED_CONSOLE % {"reference": submission.reference})
             return redirect("forms:console_submission", facility_pk=facility.pk, reference=submission.reference)
     return render(
         request,
