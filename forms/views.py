@@ -124,16 +124,16 @@ def _handle_upload(request, submission):
     return form, True
 
 
-def _application_or_404(token):
-    submission = services.submission_for_token(token)
-    if submission is None:
-        raise Http404("application link")
-    return submission
+def _invalid_link(request):
+    """A wrong, altered or expired link: 404 with a message that names nothing."""
+    return render(request, "forms/link_invalid.html", status=404)
 
 
 @require_http_methods(["GET", "POST"])
 def application(request, token):
-    submission = _application_or_404(token)
+    submission = services.submission_for_token(token)
+    if submission is None:
+        return _invalid_link(request)
     form, stored = _handle_upload(request, submission)
     if stored:
         return redirect("forms:application", token=token)
@@ -157,7 +157,9 @@ def _filled(submission):
 
 @require_GET
 def application_pdf(request, token):
-    submission = _application_or_404(token)
+    submission = services.submission_for_token(token)
+    if submission is None:
+        return _invalid_link(request)
     return _pdf_response(
         _filled(submission), _filename(submission.definition, f"_{submission.reference}"), private=True
     )

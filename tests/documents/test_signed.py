@@ -145,6 +145,7 @@ def test_upload_through_a_wrong_link_is_a_404(application, settings):
     client, url, _ = application
     response = upload(client, "/forms/applications/not-a-token/", clean_pdf(), "scan.pdf")
     assert response.status_code == 404
+    assert "ファイルは受け付けていません" in response.content.decode()
     assert not SignedDocument.objects.exists()
     assert stored_files(settings) == []
 
@@ -195,6 +196,17 @@ def test_verify_documents_names_a_changed_file(application, capsys):
     assert f"書類#{doc.pk}" in out and "one.pdf" in out and submission.reference in out
     assert "SHA-256が一致しません" in out
     assert "two.png" not in out.split("件を検証")[0].split("NG")[-1]
+
+
+def test_verify_documents_names_a_missing_file(application, capsys):
+    client, url, submission = application
+    upload(client, url, clean_pdf(), "gone.pdf")
+    doc = SignedDocument.objects.get()
+    doc.file.storage.delete(doc.file.name)
+    with pytest.raises(CommandError):
+        call_command("verify_documents")
+    out = capsys.readouterr().out
+    assert "gone.pdf" in out and "ファイルがありません" in out
 
 
 def test_verify_documents_notices_an_altered_record(application, capsys):

@@ -186,8 +186,26 @@ def test_blank_pdf_download():
 )
 def test_wrong_reference_link_is_a_404(token):
     post_form_1(Client())
-    assert Client().get(f"/forms/applications/{token}/").status_code == 404
+    response = Client().get(f"/forms/applications/{token}/")
+    assert response.status_code == 404
+    assert "このリンクは正しくないか、有効期限（90日）が切れています" in response.content.decode()
     assert Client().get(f"/forms/applications/{token}/pdf/").status_code == 404
+
+
+def test_an_expired_link_is_a_404():
+    import time
+    from unittest import mock
+
+    from django.core import signing
+
+    post_form_1(Client())
+    submission = Submission.objects.get()
+    # the same token as mailed, but made 91 days ago (links last 90 days)
+    with mock.patch("time.time", return_value=time.time() - 91 * 86400):
+        token = signing.dumps(submission.access_key.hex, salt="forms.application-link", compress=False)
+    assert Client().get(f"/forms/applications/{token}/").status_code == 404
+    fresh = application_token(submission)
+    assert Client().get(f"/forms/applications/{fresh}/").status_code == 200
 
 
 def test_an_altered_link_is_a_404():
