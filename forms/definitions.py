@@ -106,6 +106,11 @@ class FormDefinition:
         return "管理台帳" if self.number == "ledger" else f"様式{self.number}"
 
     @property
+    def name(self) -> str:
+        """様式1　利用申込書（事業所用）; the ledger is just 管理台帳."""
+        return self.title if self.number == "ledger" else f"{self.label}　{self.title}"
+
+    @property
     def heading(self) -> str:
         return f"「みまもりSNS」{self.title}"
 
@@ -627,7 +632,7 @@ CREATE = "●"
 IF_NEEDED = "■"
 EXPLAIN = "▲"
 MARK_MEANINGS = (
-    (CREATE, "作成して提出する"),
+    (CREATE, "作成する"),
     (IF_NEEDED, "必要であれば作成する"),
     (EXPLAIN, "患者への説明・同意（様式5の説明書で説明し、同意を得る）"),
 )

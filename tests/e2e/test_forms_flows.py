@@ -60,3 +60,18 @@ def test_situations_chooser_by_keyboard(site, page):
     result = page.locator("#result")
     assert "様式6" in result.inner_text()
     assert "施設⇒事務局" in result.inner_text()
+
+
+PUBLIC_PATHS = ["/", "/about/", "/fees/", "/forms/", "/which-forms/?situation=new", "/forms/form-1/online/", "/forms/ledger/online/"]
+
+
+@pytest.mark.parametrize("text_size", ["100%", "200%"])
+def test_public_pages_fit_a_phone_screen_also_with_large_text(site, page, shot, text_size):
+    page.set_viewport_size({"width": 360, "height": 740})
+    for path in PUBLIC_PATHS:
+        page.goto(f"{site}{path}")
+        page.add_style_tag(content=f"html {{ font-size: {text_size}; }}")
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 1, (path, text_size, overflow)
+        assert page.locator("h1").count() == 1, path
+    shot(page, f"ledger-phone-{text_size.rstrip('%')}")

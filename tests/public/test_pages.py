@@ -49,7 +49,7 @@ def test_every_situation_shows_its_forms_marks_and_flow():
         assert situation.flow in html
         for number, mark in situation.forms:
             definition = d.BY_NUMBER[number]
-            assert f"{definition.label}　{definition.title}" in html
+            assert definition.name in html
             assert f"/forms/{definition.slug}/online/" in html
             assert mark in html
     assert "●" in html and "■" in html and "▲" in html
