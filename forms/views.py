@@ -21,6 +21,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from audit import log as audit_log
 from network import access
 
 from . import definitions as d
@@ -90,6 +91,10 @@ def online_form(request, slug):
                 pdf.render(definition, values), _filename(definition, "_記入済み"), private=True
             )
         submission = services.create_submission(definition, values, user=request.user)
+        audit_log.record(
+            "form.submit", request=request, target=submission, form=definition.number,
+            reference=submission.reference,
+        )
         token = services.application_token(submission)
         messages.success(request, MSG_RECEIVED % {"reference": submission.reference})
         return redirect("forms:application", token=token)
@@ -117,6 +122,10 @@ def _handle_upload(request, submission):
         for message in exc.messages:
             form.add_error("file", message)
         return form, False
+    audit_log.record(
+        "document.store", request=request, target=document, facility=submission.facility,
+        reference=submission.reference, sha256=document.sha256, size=document.size,
+    )
     if submission.status == SubmissionStatus.AWAITING_SIGNED:
         submission.set_status(SubmissionStatus.RECEIVED, user=document.uploaded_by)
     transaction.on_commit(lambda: services.mail_signed_copy.enqueue(submission.pk))
@@ -250,6 +259,10 @@ def console_online(request, facility_pk, slug):
             submission = services.create_submission(
                 definition, values, user=request.user, facility=facility, patient=patient
             )
+            audit_log.record(
+                "form.submit", request=request, target=submission, facility=facility,
+                patient=patient, role="admin", form=definition.number, reference=submission.reference,
+            )
             messages.success(request, MSG_RECEIVED_CONSOLE % {"reference": submission.reference})
             return redirect("forms:console_submission", facility_pk=facility.pk, reference=submission.reference)
     return render(
@@ -315,7 +328,11 @@ def document(request, pk):
         and access.managed_facilities(request.user).filter(pk=facility_id).exists()
     )
     if not allowed:
+        audit_log.record("document.view", request=request, target=doc, decision="denied")
         raise Http404
+    audit_log.record(
+        "document.view", request=request, target=doc, reference=doc.submission.reference
+    )
     with doc.file.open("rb") as handle:
         data = handle.read()
     response = HttpResponse(data, content_type=doc.content_type)

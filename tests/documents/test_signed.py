@@ -162,6 +162,10 @@ def test_good_scans_are_stored_with_digest_and_signature(maker, name, ctype, app
     assert signing.verify(doc.signature, doc.sha256, submission.reference, doc.signed_at)
     assert doc.key_id == signing.key_id()
     assert doc.display_name in client.get(url).content.decode()
+    from audit.models import AuditEntry
+
+    assert AuditEntry.objects.filter(action="document.store", target_id=str(doc.pk)).exists()
+    assert AuditEntry.objects.filter(action="form.submit", target_id=str(submission.pk)).exists()
     submission.refresh_from_db()
     assert submission.status == SubmissionStatus.RECEIVED
     assert submission.revisions.count() == 2
@@ -241,6 +245,11 @@ def test_documents_are_served_only_to_the_secretariat_and_the_facility_admins(si
     assert signed_in(other_admin).get(url).status_code == 404
     assert Client().get(url).status_code == 302
     response = admin_client.get(url)
+    from audit.models import AuditEntry
+
+    views = AuditEntry.objects.filter(action="document.view", target_id=str(doc.pk))
+    assert views.filter(decision="denied", actor_id=other_admin.pk).count() == 1
+    assert views.filter(decision="allowed").count() == 3
     assert response["Content-Type"] == "application/pdf"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert application_token(submission) not in response.content.decode("latin-1")
