@@ -259,7 +259,11 @@ class NetworkRootPage(Page):
     """
 
     parent_page_types = ["cms.HomePage"]
-    subpage_types = ["network.FacilitiesIndexPage", "network.PatientsIndexPage"]
+    subpage_types = [
+        "network.FacilitiesIndexPage",
+        "network.PatientsIndexPage",
+        "forms.SubmissionsIndexPage",
+    ]
     max_count = 1
     preview_modes = []
 

@@ -40,6 +40,10 @@ INSTALLED_APPS = [
     "network",
     "timeline",
     "audit",
+    "forms",
+    "documents",
+    "billing",
+    "public",
     "cms",
     # Wagtail
     "wagtail.contrib.forms",
@@ -271,3 +275,10 @@ def require_secret_key(key):
     if not key or len(key) < 32:
         raise ImproperlyConfigured("SECRET_KEY must be set in the environment (32+ characters).")
     return key
+
+# --- Forms and signed documents ---------------------------------------------------
+# Scans of signed forms: at most this size per file.
+SIGNED_SCAN_MAX_BYTES = int(os.environ.get("SIGNED_SCAN_MAX_BYTES", str(10 * 1024 * 1024)))
+# The system's Ed25519 key for stored documents (base64 of the raw 32 bytes, or PEM).
+# Unset: derived from SECRET_KEY (see documents/signing.py).
+DOCUMENT_SIGNING_KEY = os.environ.get("DOCUMENT_SIGNING_KEY", "")
