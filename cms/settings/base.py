@@ -271,3 +271,19 @@ def require_secret_key(key):
     if not key or len(key) < 32:
         raise ImproperlyConfigured("SECRET_KEY must be set in the environment (32+ characters).")
     return key
+
+
+# --- Date formats (i18n) ------------------------------------------------------------
+# Named formats per language for the local_date filter (cms/templatetags/local_dates.py):
+# Japanese dates stay Japanese, English readers get English ones.
+FORMAT_MODULE_PATH = ["cms.formats"]
+
+# --- Display language ---------------------------------------------------------------
+# Japanese unless the user picks English with the switch: the browser's Accept-Language is
+# not followed (cms/middleware.py). Swapped in place so the order above stays as it is.
+MIDDLEWARE = [
+    "cms.middleware.ChosenLanguageMiddleware"
+    if name == "django.middleware.locale.LocaleMiddleware"
+    else name
+    for name in MIDDLEWARE
+]
