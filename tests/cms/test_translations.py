@@ -8,6 +8,7 @@ lists).
 
 import gettext
 import re
+import shutil
 
 from django.utils import translation
 
@@ -96,3 +97,26 @@ def test_english_is_served_from_the_catalogue():
         assert translation.ngettext("未読 %(n)s件", "未読 %(n)s件", 2) % {"n": 2} == "2 unread"
     with translation.override("ja"):
         assert translation.gettext("患者一覧") == "患者一覧"
+
+
+def test_a_new_text_arrives_empty_and_is_served_once_filled_in(tmp_path):
+    """The maintainer's loop: `make messages`, fill in the empty msgstr, `make messages`."""
+    translations.copy_sources(tmp_path)
+    (tmp_path / "locale").mkdir()
+    shutil.copytree(PO.parents[1], tmp_path / "locale" / "en")
+    template = tmp_path / "cms" / "templates" / "cms" / "added_by_a_branch.html"
+    template.write_text('{% load i18n %}{% translate "新しい画面の見出し" %}', encoding="utf-8")
+
+    translations.extract(tmp_path)
+    assert translations.untranslated("en", tmp_path) == ["新しい画面の見出し"]
+    catalogue = polib.pofile(str(translations.po_path("en", tmp_path)))
+    assert catalogue.find("患者一覧").msgstr == "Patients"  # existing texts are kept
+    assert not [e for e in catalogue if "fuzzy" in e.flags]
+
+    catalogue.find("新しい画面の見出し").msgstr = "New screen heading"
+    catalogue.save()
+    translations.extract(tmp_path)
+    translations.compile_all(tmp_path)
+    assert translations.untranslated("en", tmp_path) == []
+    with translations.po_path("en", tmp_path).with_suffix(".mo").open("rb") as mo:
+        assert gettext.GNUTranslations(mo).gettext("新しい画面の見出し") == "New screen heading"
