@@ -71,3 +71,7 @@ bench: $(VENV)/.requirements-test ## Run the benchmarks (figures to bench/result
 
 clean: ## Remove the virtualenv and the embedded database
 	rm -rf $(VENV) var
+
+.PHONY: messages
+messages: $(VENV)/.requirements ## Re-extract the English catalogue (locale/en) and compile it; lists texts still to translate
+	$(BIN)/python manage.py update_translations

@@ -13,7 +13,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from django_tasks import task
@@ -106,12 +106,11 @@ def _message(user, count):
         "count": count,
         "url": settings.SITE_BASE_URL.rstrip("/") + reverse("timeline:notifications"),
     }
-    return EmailMessage(
-        settings.EMAIL_SUBJECT_PREFIX + _("新しいお知らせがあります"),
-        render_to_string("timeline/email/notice.txt", context),
-        settings.DEFAULT_FROM_EMAIL,
-        [user.email],
-    )
+    # In the site's language, not the poster's (the mail may be sent during their request).
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = settings.EMAIL_SUBJECT_PREFIX + _("新しいお知らせがあります")
+        body = render_to_string("timeline/email/notice.txt", context)
+    return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
 
 
 def _send_all(messages):
