@@ -268,3 +268,19 @@ def require_secret_key(key):
     if not key or len(key) < 32:
         raise ImproperlyConfigured("SECRET_KEY must be set in the environment (32+ characters).")
     return key
+
+# --- Consent withdrawal, sent-mail log, backups (erasure) ----------------------
+INSTALLED_APPS += ["erasure"]  # noqa: F405
+# Every mail goes through the sent-mail log (metadata only), so that a consent
+# withdrawal can delete the copies concerning the patient; the backend that
+# really delivers is EMAIL_DELIVERY_BACKEND.
+EMAIL_DELIVERY_BACKEND = EMAIL_BACKEND
+EMAIL_BACKEND = "erasure.mail.RecordingBackend"
+# The deletion journal lives outside the database (and outside backups), so that a
+# restore re-applies every withdrawal made since the backup was taken.
+ERASURE_JOURNAL_PATH = Path(
+    os.environ.get("MIMAMORI_ERASURE_JOURNAL", VAR_DIR / "erasure" / "journal.jsonl")
+)
+# Keys that a backup carries (e.g. the certificate authority's); MIMAMORI_BACKUP_KEY,
+# the key that encrypts backups, is read from the environment by the commands only.
+MIMAMORI_KEYS_DIR = Path(os.environ.get("MIMAMORI_KEYS_DIR", VAR_DIR / "keys"))
