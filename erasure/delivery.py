@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from network.access import SECRETARIAT_GROUP
@@ -36,7 +37,8 @@ def deliver_certificate(tombstone):
     if not recipients:
         return 0
     pdf = render_certificate_pdf(tombstone)
-    context = {"tombstone": tombstone, "url": settings.SITE_BASE_URL.rstrip("/")}
+    url = settings.SITE_BASE_URL.rstrip("/") + reverse("erasure:certificate", args=[tombstone.id])
+    context = {"tombstone": tombstone, "url": url}
     subject = settings.EMAIL_SUBJECT_PREFIX + _("削除証明書（同意撤回）")
     body = render_to_string("erasure/email/certificate.txt", context)
     messages = []

@@ -14,13 +14,14 @@ import uuid
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
+from wagtail.log_actions import log
+from wagtail.models import Page
+
 import pytest
 import reversion
 from PIL import Image
 from pypdf import PdfReader
 from reportlab.pdfgen.canvas import Canvas
-from wagtail.log_actions import log
-from wagtail.models import Page
 
 from accounts.invitations import send_invitation
 from erasure.models import SentMail, Tombstone
