@@ -10,6 +10,8 @@ that patient (``erasure.services.withdraw_consent``).
 """
 
 import logging
+import os
+import uuid
 from email.utils import make_msgid
 
 from django.conf import settings
@@ -17,6 +19,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.filebased import EmailBackend as FileBackend
 from django.core.mail.utils import DNS_NAME
 from django.db import transaction
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
@@ -67,6 +70,10 @@ class RecordingBackend(BaseEmailBackend):
             copy_path = ""
             if self.per_message_files:
                 backend = self.inner_class(fail_silently=self.fail_silently, **self._kwargs)
+                # One file per message (Django's names are per second and may be shared).
+                backend._fname = os.path.join(
+                    backend.file_path, f"{timezone.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex}.log"
+                )
                 count = backend.send_messages([message])
                 copy_path = str(getattr(backend, "_fname", "") or "")
             else:

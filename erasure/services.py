@@ -333,8 +333,7 @@ def _after_commit(plan, tombstone, journal, deliver):
     if journal:
         append_to_journal(tombstone)
     remove_files(plan.files, prefix=f"attachments/{plan.patient_hex}")
-    for path in plan.mail_copies:
-        _shred(Path(path))
+    _shred([Path(path) for path in plan.mail_copies])
     scrub_database()
     if deliver:
         from .delivery import deliver_certificate
@@ -342,17 +341,27 @@ def _after_commit(plan, tombstone, journal, deliver):
         deliver_certificate(tombstone)
 
 
-def _shred(path):
-    """Overwrite a file with zeros, then unlink it (best effort on journaling file systems)."""
-    try:
-        size = path.stat().st_size
-        with open(path, "r+b") as handle:
-            handle.write(b"\0" * size)
-            handle.flush()
-            os.fsync(handle.fileno())
-        path.unlink()
-    except FileNotFoundError:
-        pass
+def _shred(paths):
+    """Overwrite files with zeros, flush them to disk once, then unlink them.
+
+    Best effort: on journaling or copy-on-write file systems and SSDs old blocks may
+    survive; encrypting the disk (see docs/operations.md) is what covers that.
+    """
+    overwritten = []
+    for path in paths:
+        try:
+            size = path.stat().st_size
+            with open(path, "r+b") as handle:
+                for offset in range(0, size, 1 << 20):
+                    handle.write(b"\0" * min(1 << 20, size - offset))
+            overwritten.append(path)
+        except (FileNotFoundError, IsADirectoryError):
+            continue
+    if overwritten and hasattr(os, "sync"):
+        os.sync()
+    for path in overwritten:
+        path.unlink(missing_ok=True)
+    return len(overwritten)
 
 
 def remove_files(names, *, prefix=None, storage=None):
@@ -361,21 +370,20 @@ def remove_files(names, *, prefix=None, storage=None):
     local = isinstance(storage, FileSystemStorage)
     names = list(names)
     if prefix and storage.exists(prefix):
-        directories, files = storage.listdir(prefix)
+        _directories, files = storage.listdir(prefix)
         names += [f"{prefix}/{name}" for name in files]
-    for name in dict.fromkeys(names):
-        if local:
-            _shred(Path(storage.path(name)))
-        else:
+    names = list(dict.fromkeys(names))
+    if not local:
+        for name in names:
             storage.delete(name)
-    if prefix and local:
+        return
+    _shred([Path(storage.path(name)) for name in names])
+    if prefix:
         folder = Path(storage.path(prefix))
         if folder.is_dir():
+            _shred([child for child in folder.rglob("*") if child.is_file()])
             for child in sorted(folder.rglob("*"), reverse=True):
-                if child.is_dir():
-                    child.rmdir()
-                else:
-                    _shred(child)
+                child.rmdir()
             folder.rmdir()
 
 
