@@ -191,6 +191,16 @@ def test_withdrawal_leaves_the_marker_nowhere(world, capsys):
     assert attachment.thumbnail.storage.exists(attachment.thumbnail.name)
 
 
+def test_the_database_files_hold_no_deleted_bytes(world):
+    if connection.vendor != "sqlite":
+        pytest.skip("file bytes are checked on SQLite only: PostgreSQL's files are not the application's to read")
+    assert file_hits(database_files(), world["marker"]), "planted"
+    withdraw_consent(world["patient"], by=world["secretariat"], reference="R8-0014")
+    paths = database_files()
+    assert [p.name for p in paths if p.exists()][:1] == [paths[0].name]
+    assert file_hits(paths, world["marker"]) == []
+
+
 def test_the_certificate_goes_to_the_secretariat_and_the_team_without_content(world):
     withdraw_consent(world["patient"], by=world["secretariat"], reference="R8-0013")
     certificates = [

@@ -136,3 +136,10 @@ def test_the_certificate_is_for_the_secretariat_and_the_team_admins_only(team, s
     totp_device(other_admin)
     assert signed_in(other_admin).get(url).status_code == 404
     assert signed_in(team["nurse"]).get(url).status_code == 404
+
+
+def test_the_patients_listing_and_the_edit_page_offer_the_withdrawal(team, signed_in):
+    client = signed_in(team["secretariat"])
+    url = f"/admin/erasure/withdraw/{team['patient'].patient_id}/"
+    assert url in client.get("/admin/patients/").content.decode()
+    assert url in client.get(f"/admin/pages/{team['patient'].pk}/edit/").content.decode()
