@@ -75,3 +75,14 @@ def patients_leave_by_withdrawal_only(request, page):
             return redirect("erasure_withdraw", patient_id=page.specific_deferred.patient_id)
         return redirect("wagtailadmin_home")
     return None
+
+
+@hooks.register("before_bulk_action")
+def no_bulk_deletion_of_patients(request, action_type, objects, action_class_instance):
+    """The bulk "delete" would bypass the purge as well."""
+    if action_type == "delete" and any(
+        isinstance(getattr(obj, "specific_deferred", obj), PatientPage) for obj in objects
+    ):
+        messages.error(request, _("患者の削除は「同意撤回による削除」で1人ずつ行います。"))
+        return redirect("wagtailadmin_home")
+    return None

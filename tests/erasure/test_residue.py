@@ -149,6 +149,8 @@ def test_the_marker_is_planted_everywhere_before(world):
 
 def test_withdrawal_leaves_the_marker_nowhere(world, capsys):
     patient, marker = world["patient"], world["marker"]
+    notices = list(Notification.objects.filter(patient=patient).values_list("pk", flat=True))
+    assert notices
     tombstone = withdraw_consent(
         patient, by=world["secretariat"], reference="R8-0012", reason="同意撤回書"
     )
@@ -173,6 +175,7 @@ def test_withdrawal_leaves_the_marker_nowhere(world, capsys):
     assert not TeamLink.objects.filter(patient_id=patient.pk).exists()
     assert not MemberLink.objects.filter(patient_id=patient.pk).exists()
     assert not type(world["family"]).objects.filter(pk=world["family"].pk).exists()
+    assert not Notification.objects.filter(pk__in=notices).exists()
     for model in (Attachment, PostRead, ChangeRequest):
         assert not model.objects.filter(post_id=world["post"].pk).exists()
     # The tombstone: counts, no personal data.

@@ -143,3 +143,15 @@ def test_the_patients_listing_and_the_edit_page_offer_the_withdrawal(team, signe
     url = f"/admin/erasure/withdraw/{team['patient'].patient_id}/"
     assert url in client.get("/admin/patients/").content.decode()
     assert url in client.get(f"/admin/pages/{team['patient'].pk}/edit/").content.decode()
+
+
+def test_a_superuser_cannot_delete_a_patient_page_the_wagtail_way(team, signed_in):
+    from tests.factories import UserFactory
+
+    root = UserFactory(is_superuser=True, is_staff=True)
+    totp_device(root)
+    client = signed_in(root)
+    pk = team["patient"].pk
+    client.post(f"/admin/pages/{pk}/delete/")
+    client.post(f"/admin/bulk/wagtailcore/page/delete/?id={pk}")
+    assert PatientPage.objects.filter(pk=pk).exists()
