@@ -33,7 +33,9 @@ def _styles(font):
         "body": base,
         "small": ParagraphStyle("small", parent=base, fontSize=8.5, leading=12,
                                 textColor=colors.HexColor("#333333")),
-        "cell": ParagraphStyle("cell", parent=base, fontSize=10, leading=14),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=9.5, leading=12),
+        "sign": ParagraphStyle("sign", parent=base, alignment=2),
+        "number": ParagraphStyle("number", parent=base, fontSize=9.5, leading=12, alignment=2),
     }
 
 
@@ -43,8 +45,8 @@ def render_certificate_pdf(tombstone, *, issued_at=None) -> bytes:
     styles = _styles(font)
     withdrawn = timezone.localtime(tombstone.withdrawn_at)
 
-    def cell(text):
-        return Paragraph(escape(str(text)), styles["cell"])
+    def cell(text, style="cell"):
+        return Paragraph(escape(str(text)), styles[style])
 
     header = [
         ("削除証明書番号", str(tombstone.id)),
@@ -57,13 +59,15 @@ def render_certificate_pdf(tombstone, *, issued_at=None) -> bytes:
     rows = [[cell("削除したもの"), cell("件数")]]
     counts = tombstone.counts or {}
     for key, label in COUNT_LABELS:
-        rows.append([cell(label), cell(f"{int(counts.get(key, 0)):,}")])
-    rows.append([cell("患者ページ（氏名・かな・生年月日・住所・同意日・事務局メモ）"), cell("1")])
+        rows.append([cell(label), cell(f"{int(counts.get(key, 0)):,}", "number")])
+    rows.append([cell("患者ページ（氏名・かな・生年月日・住所・同意日・事務局メモ）"), cell("1", "number")])
     count_table = Table(rows, colWidths=[130 * mm, 40 * mm], repeatRows=1)
     grid = TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#777777")),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("ALIGN", (1, 1), (1, -1), "RIGHT"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
     ])
     head_table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#777777")),
                                     ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#EEEEEE"))]))
@@ -88,19 +92,18 @@ def render_certificate_pdf(tombstone, *, issued_at=None) -> bytes:
     )
     story = [
         Paragraph(TITLE, styles["title"]),
-        Spacer(1, 6 * mm),
+        Spacer(1, 4 * mm),
         head_table,
-        Spacer(1, 6 * mm),
+        Spacer(1, 4 * mm),
         count_table,
-        Spacer(1, 6 * mm),
+        Spacer(1, 4 * mm),
         Paragraph(statement, styles["body"]),
         Spacer(1, 3 * mm),
         Paragraph(kept, styles["body"]),
         Spacer(1, 3 * mm),
         Paragraph(note, styles["small"]),
-        Spacer(1, 10 * mm),
-        Paragraph(f"発行日 {wareki(timezone.localtime(issued_at).date())}", styles["body"]),
-        Paragraph(ISSUER, styles["body"]),
+        Spacer(1, 6 * mm),
+        Paragraph(f"発行日 {wareki(timezone.localtime(issued_at).date())}<br/>{ISSUER}", styles["sign"]),
     ]
     buffer = BytesIO()
     doc = SimpleDocTemplate(
