@@ -10,7 +10,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -54,4 +54,10 @@ def send_invitation(user, facility, invited_by=None):
     with translation.override(settings.LANGUAGE_CODE):
         subject = settings.EMAIL_SUBJECT_PREFIX + _("利用者登録のご案内")
         body = render_to_string("accounts/email/invitation.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    if getattr(facility, "family_of_id", None):
+        # A family facility is named after its patient: the copy goes with a consent withdrawal.
+        from erasure.mail import attribute
+
+        attribute(message, [facility.family_of_id])
+    message.send()

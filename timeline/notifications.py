@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from django_tasks import task
 
+from erasure.mail import attribute
 from network import access
 
 from .models import Notification, NotificationPreference
@@ -136,17 +137,21 @@ def _mail_pending(user_ids, *, mode):
 
     preferences = email_preferences(list(user_ids))
     wanted = [pk for pk, mode_ in preferences.items() if mode_ == mode]
-    pending = {}
-    for pk, user_id in (
+    pending, about = {}, {}
+    for pk, user_id, patient_id in (
         Notification.objects.filter(
             user_id__in=wanted, emailed_at__isnull=True, read_at__isnull=True
         )
         .order_by()
-        .values_list("pk", "user_id")
+        .values_list("pk", "user_id", "patient_id")
     ):
         pending.setdefault(user_id, []).append(pk)
+        about.setdefault(user_id, set()).add(patient_id)
     users = list(get_user_model().objects.filter(pk__in=pending, is_active=True))
-    messages = {user.pk: _message(user, len(pending[user.pk])) for user in users}
+    # Attributed (not in the mail) so that a consent withdrawal deletes the copies.
+    messages = {
+        user.pk: attribute(_message(user, len(pending[user.pk])), about[user.pk]) for user in users
+    }
     failed = {id(m) for m in _send_all(messages.values())}
     mailed = [pk for user_pk, m in messages.items() if id(m) not in failed for pk in pending[user_pk]]
     if mailed:

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "documents",
     "billing",
     "public",
+    "erasure",
     "cms",
     # Wagtail
     "wagtail.contrib.forms",
@@ -291,3 +292,17 @@ DOCUMENT_SIGNING_KEY = os.environ.get("DOCUMENT_SIGNING_KEY", "")
 # Japanese dates stay Japanese, English readers get English ones.
 FORMAT_MODULE_PATH = ["cms.formats"]
 
+# --- Consent withdrawal, sent-mail log, backups (erasure) ----------------------
+# Every mail goes through the sent-mail log (metadata only), so that a consent
+# withdrawal can delete the copies concerning the patient; the backend that
+# really delivers is EMAIL_DELIVERY_BACKEND.
+EMAIL_DELIVERY_BACKEND = EMAIL_BACKEND
+EMAIL_BACKEND = "erasure.mail.RecordingBackend"
+# The deletion journal lives outside the database (and outside backups), so that a
+# restore re-applies every withdrawal made since the backup was taken.
+ERASURE_JOURNAL_PATH = Path(
+    os.environ.get("MIMAMORI_ERASURE_JOURNAL", VAR_DIR / "erasure" / "journal.jsonl")
+)
+# Keys that a backup carries (e.g. the certificate authority's); MIMAMORI_BACKUP_KEY,
+# the key that encrypts backups, is read from the environment by the commands only.
+MIMAMORI_KEYS_DIR = Path(os.environ.get("MIMAMORI_KEYS_DIR", VAR_DIR / "keys"))
