@@ -10,6 +10,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("2fa/", include("trust.urls")),
+    path("trust/", include("trust.device_urls")),
     path("", include("network.urls")),
     path("timeline/", include("timeline.urls")),
     path("sw.js", timeline_views.service_worker, name="service_worker"),

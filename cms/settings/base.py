@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "trust.middleware.SecondFactorRequiredMiddleware",
+    "trust.middleware.DeviceCertificateMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -104,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "network.context_processors.roles",
                 "timeline.context_processors.notices",
+                "trust.context_processors.trust",
             ],
         },
     },
@@ -268,3 +270,16 @@ def require_secret_key(key):
     if not key or len(key) < 32:
         raise ImproperlyConfigured("SECRET_KEY must be set in the environment (32+ characters).")
     return key
+
+# --- Trust: own CA, device certificates, VPN numbers, disaster mode (trust/) -------
+# The CA's private key is stored encrypted with this passphrase (required outside
+# DEBUG; in DEBUG a random one is generated under var/ca/).
+TRUST_CA_KEY_PASSPHRASE = os.environ.get("MIMAMORI_CA_KEY_PASSPHRASE", "")
+TRUST_CA_DIR = Path(os.environ.get("MIMAMORI_CA_DIR", VAR_DIR / "ca"))
+# The CRL is written here on every revocation (nginx `ssl_crl`); empty: database only.
+TRUST_CRL_FILE = os.environ.get("MIMAMORI_CRL_FILE", str(TRUST_CA_DIR / "crl.pem"))
+# Behind the TLS proxy: every signed-in request needs a verified, active device
+# certificate of its user. Off for the embedded `make run` (the second factor stands in).
+TRUST_REQUIRE_DEVICE_CERTIFICATE = env_bool("MIMAMORI_REQUIRE_CLIENT_CERT", False)
+# Only requests from these addresses may carry the proxy's X-SSL-Client-* headers.
+TRUSTED_PROXY_ADDRESSES = env_list("TRUSTED_PROXY_ADDRESSES")
