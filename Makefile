@@ -31,6 +31,7 @@ system-deps: ## Debian packages the app needs (installed when missing and runnin
 
 test-system-deps: system-deps ## Debian packages the tests need (Chromium and a Japanese font)
 	@./scripts/apt-ensure chromium fonts-ipaexfont
+	@./scripts/apt-ensure nginx-light
 
 migrate: $(VENV)/.requirements system-deps ## Migrate the embedded SQLite database
 	@mkdir -p var

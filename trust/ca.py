@@ -124,7 +124,7 @@ def init_ca(common_name=CA_COMMON_NAME, now=None):
             ).decode(),
             created_at=now,
         )
-        regenerate_crl(ca=ca, now=now)
+        ca = regenerate_crl(ca=ca, now=now)
     return ca
 
 
