@@ -47,6 +47,8 @@ def issue_certificate(target, device_name, *, facility, actor, request=None):
     device_name = (device_name or "").strip()
     if not device_name:
         raise TrustError(_("端末名を入力してください（例：訪問用タブレット1）。"))
+    if settings.DEBUG and not ca.CertificateAuthority.objects.exists():
+        ca.init_ca()  # the embedded demo (`make run`) gets its CA on first use
     try:
         with transaction.atomic():
             cert, password, token = ca.issue_client_certificate(
