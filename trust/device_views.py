@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -128,7 +129,11 @@ def manage_devices(request):
             return render(
                 request,
                 "trust/issued.html",
-                {"cert": cert, "password": password, "url": services.download_url(token)},
+                {
+                    "cert": cert,
+                    "password": password,
+                    "url": request.build_absolute_uri(reverse("devices:download", args=[token])),
+                },
             )
     certificates = (
         access.manageable_device_certificates(request.user, DeviceCertificate)
