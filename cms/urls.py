@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("2fa/", include("trust.urls")),
     path("trust/", include("trust.device_urls")),
+    path("webauthn/", include("django_otp_webauthn.urls", namespace="otp_webauthn")),
     path("", include("network.urls")),
     path("timeline/", include("timeline.urls")),
     path("sw.js", timeline_views.service_worker, name="service_worker"),

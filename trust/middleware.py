@@ -9,7 +9,9 @@ from .second_factor import has_confirmed_device, needs_second_factor
 
 # Reachable before the second factor: the second-factor pages themselves, sign-out,
 # language switching and static files.
-EXEMPT_PREFIXES = ("/2fa/", "/accounts/logout/", "/i18n/", "/static/", "/favicon.ico")
+EXEMPT_PREFIXES = (
+    "/2fa/", "/webauthn/", "/accounts/logout/", "/i18n/", "/static/", "/favicon.ico"
+)
 
 
 class SecondFactorRequiredMiddleware:

@@ -20,6 +20,7 @@ from django_otp import match_token
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from .forms import TokenForm
 from .second_factor import (
@@ -79,7 +80,12 @@ def verify(request):
     return render(
         request,
         "trust/verify.html",
-        {"form": form, "next": _next_url(request), "demo_code": _demo_hint(user)},
+        {
+            "form": form,
+            "next": _next_url(request),
+            "demo_code": _demo_hint(user),
+            "has_passkey": WebAuthnCredential.objects.filter(user=user, confirmed=True).exists(),
+        },
     )
 
 
@@ -170,5 +176,6 @@ def overview(request):
             "totp_devices": totp_devices,
             "backup_remaining": remaining,
             "required": needs_second_factor(user),
+            "passkeys": WebAuthnCredential.objects.filter(user=user, confirmed=True),
         },
     )

@@ -283,3 +283,13 @@ TRUST_CRL_FILE = os.environ.get("MIMAMORI_CRL_FILE", str(TRUST_CA_DIR / "crl.pem
 TRUST_REQUIRE_DEVICE_CERTIFICATE = env_bool("MIMAMORI_REQUIRE_CLIENT_CERT", False)
 # Only requests from these addresses may carry the proxy's X-SSL-Client-* headers.
 TRUSTED_PROXY_ADDRESSES = env_list("TRUSTED_PROXY_ADDRESSES")
+
+# Passkeys (django-otp-webauthn) as a second factor next to TOTP; never password-less.
+# WebAuthn needs a domain (not an IP address): in `make run` open http://localhost:PORT.
+INSTALLED_APPS += ["django_otp_webauthn"]  # noqa: F405
+OTP_WEBAUTHN_RP_ID = os.environ.get("OTP_WEBAUTHN_RP_ID", "localhost")
+OTP_WEBAUTHN_RP_NAME = "みまもりSNS"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list(
+    "OTP_WEBAUTHN_ALLOWED_ORIGINS", "http://localhost:8000,http://localhost:8105"
+)
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
