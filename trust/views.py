@@ -21,6 +21,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
+from django_otp_webauthn.views import CompleteCredentialAuthenticationView
 
 from .forms import TokenForm
 from .second_factor import (
@@ -179,3 +180,11 @@ def overview(request):
             "passkeys": WebAuthnCredential.objects.filter(user=user, confirmed=True),
         },
     )
+
+
+class PasskeyVerificationComplete(CompleteCredentialAuthenticationView):
+    """django-otp-webauthn's last verification step, plus a new session id (as after TOTP)."""
+
+    def complete_auth(self, device):
+        super().complete_auth(device)
+        self.request.session.cycle_key()

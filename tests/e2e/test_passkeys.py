@@ -65,7 +65,10 @@ def test_admin_registers_a_passkey_and_signs_in_with_it(live_server, page, setti
     page.context.clear_cookies()
     _password(page, site, admin.email)
     expect(page).to_have_url(f"{site}/2fa/verify/?next=%2Fhome%2F")
+    before = next(c["value"] for c in page.context.cookies() if c["name"] == "sessionid")
     page.locator("#passkey-verification-button").click()
     expect(page).to_have_url(f"{site}/home/")
+    after = next(c["value"] for c in page.context.cookies() if c["name"] == "sessionid")
+    assert after != before  # a new session id after the second factor
     shot(page, "trust-04-passkey-verified")
     assert WebAuthnCredential.objects.get(user=admin).sign_count >= 0
