@@ -43,7 +43,7 @@ class TrustError(Exception):
 # --- Certificates ----------------------------------------------------------------
 
 
-def issue_certificate(target, device_name, *, facility, actor, request=None):
+def issue_certificate(target, device_name, *, facility, actor, request=None, mail_link=True):
     device_name = (device_name or "").strip()
     if not device_name:
         raise TrustError(_("端末名を入力してください（例：訪問用タブレット1）。"))
@@ -62,7 +62,8 @@ def issue_certificate(target, device_name, *, facility, actor, request=None):
         raise TrustError(
             _("認証局がまだ作成されていません。システム管理者に manage.py init_ca の実行を依頼してください。")
         ) from exc
-    transaction.on_commit(lambda: _mail_download_link(cert, token))
+    if mail_link:
+        transaction.on_commit(lambda: _mail_download_link(cert, token))
     return cert, password, token
 
 

@@ -1,5 +1,6 @@
 """Device certificates: issued by the right person, delivered once, revoked into the CRL."""
 
+import io
 import re
 import subprocess
 from datetime import timedelta
@@ -215,3 +216,18 @@ def test_issue_without_a_ca_gives_a_clear_message(db):
     nurse = make_staff(clinic)
     with pytest.raises(services.TrustError, match="init_ca"):
         services.issue_certificate(nurse, "PC", facility=clinic, actor=None)
+
+
+def test_shell_command_issues_for_the_secretariat(world, tmp_path):
+    out = io.StringIO()
+    target = tmp_path / "jimukyoku.p12"
+    call_command("issue_certificate", world["secretariat"].email, device="事務局PC", out=str(target), stdout=out)
+    password = re.search(r"パスワード（一度だけ表示）: (\S+)", out.getvalue()).group(1)
+    _key, cert, _extra = pkcs12.load_key_and_certificates(target.read_bytes(), password.encode())
+    record = DeviceCertificate.objects.get(user=world["secretariat"])
+    assert cert.serial_number == int(record.serial_number)
+    assert record.downloaded_at is not None and record.bundle is None
+    assert oct(target.stat().st_mode & 0o777) == "0o600"
+    assert mail.outbox == []  # the file is handed over in person, no link is mailed
+    with pytest.raises(CommandError, match="上書きはしません"):
+        call_command("issue_certificate", world["secretariat"].email, device="PC", out=str(target))
