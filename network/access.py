@@ -275,8 +275,9 @@ def device_managed_memberships(user, facility=None):
     """Memberships whose person's devices ``user`` manages (certificates, VPN numbers).
 
     A facility admin: the active staff and family members of the facilities they
-    administer. The secretariat: the active administrators of usable facilities (an
-    administrator never issues a certificate for themself).
+    administer. The secretariat: the active administrators of usable facilities, and
+    patients and families (their facilities have no administrator). No one manages their
+    own devices here.
     """
     if not _is_person(user):
         return FacilityMembership.objects.none()
@@ -284,7 +285,7 @@ def device_managed_memberships(user, facility=None):
         facility__status__in=USABLE_FACILITY_STATUSES
     )
     if is_secretariat(user):
-        memberships = memberships.filter(role=MembershipRole.ADMIN)
+        memberships = memberships.filter(role__in=[MembershipRole.ADMIN, MembershipRole.FAMILY])
     else:
         memberships = memberships.filter(
             role__in=TEAM_ROLES, facility__in=administered_facilities(user)

@@ -231,3 +231,15 @@ def test_shell_command_issues_for_the_secretariat(world, tmp_path):
     assert mail.outbox == []  # the file is handed over in person, no link is mailed
     with pytest.raises(CommandError, match="上書きはしません"):
         call_command("issue_certificate", world["secretariat"].email, device="PC", out=str(target))
+
+
+def test_secretariat_issues_for_family_members(world):
+    from tests.factories import make_family, make_patient
+
+    patient = make_patient("福井 トメ", "ふくい とめ")
+    daughter = make_family(patient, relation="長女")
+    family_membership = daughter.memberships.get(until__isnull=True)
+    client = world["signed_in"](world["secretariat"])
+    response = _issue_via_console(client, family_membership, "長女のスマートフォン")
+    assert response.status_code == 200 and "端末証明書を発行しました" in response.content.decode()
+    assert DeviceCertificate.objects.filter(user=daughter).count() == 1
