@@ -12,6 +12,7 @@ urlpatterns = [
     path("2fa/", include("trust.urls")),
     path("", include("network.urls")),
     path("timeline/", include("timeline.urls")),
+    path("search/", include("search.urls")),
     path("sw.js", timeline_views.service_worker, name="service_worker"),
     path("admin/", include(wagtailadmin_urls)),
 ]

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "network",
     "timeline",
     "audit",
+    "search",
     "cms",
     # Wagtail
     "wagtail.contrib.forms",
