@@ -105,7 +105,7 @@ def public_pages():
     return pages
 
 
-def search(user, raw, backend=None):
+def search(user, raw, backend=None, max_posts=MAX_POSTS):
     query = Query(raw)
     results = Results(query=query)
     if not query:
@@ -115,7 +115,7 @@ def search(user, raw, backend=None):
     if signed_in:
         _patients(user, query, backend, results)
         if not access.is_secretariat(user):
-            _posts(user, query, backend, results)
+            _posts(user, query, backend, results, max_posts)
     _pages(query, backend, results)
     return results
 
@@ -146,18 +146,21 @@ def _patients(user, query, backend, results):
         results.patients.append((patient, snippet, url))
 
 
-def _posts(user, query, backend, results):
+def _posts(user, query, backend, results, max_posts=MAX_POSTS):
     from timeline.models import Attachment, Post
 
     visible = access.visible_patients(user)
     hits = _confirmed(
         backend.search(
-            query, [EntryKind.POST, EntryKind.ATTACHMENT], patients=visible, limit=CANDIDATES
+            query,
+            [EntryKind.POST, EntryKind.ATTACHMENT],
+            patients=visible,
+            limit=max(CANDIDATES, 3 * max_posts),
         ),
         query,
     )
     post_ids = list(dict.fromkeys(h.post_id for h in hits))
-    results.posts_truncated = len(post_ids) > MAX_POSTS
+    results.posts_truncated = len(post_ids) > max_posts
     # Again from the policy's queryset: the patient readable now, the post not deleted.
     posts = {
         p.pk: p
@@ -170,7 +173,7 @@ def _posts(user, query, backend, results):
             attachment_hits.setdefault(h.attachment_id, h)
     attachments = Attachment.objects.in_bulk(list(attachment_hits))
     by_post = {}
-    for post_id in sorted((i for i in post_ids if i in posts), reverse=True)[:MAX_POSTS]:
+    for post_id in sorted((i for i in post_ids if i in posts), reverse=True)[:max_posts]:
         by_post[post_id] = PostResult(post=posts[post_id])
     for h in hits:
         result = by_post.get(h.post_id)

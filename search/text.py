@@ -24,6 +24,10 @@ CHUNK_OVERLAP = 100
 # Longest query accepted (characters of the normalised query); longer input is cut.
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 8
+# Characters that only ever separate words in a query (search syntax elsewhere,
+# brackets and Japanese punctuation). Others (. / - %) stay inside a term, so 36.8
+# and 128/76 are matched as written.
+_QUERY_SEPARATORS = str.maketrans({c: " " for c in '"*()^:{}[]+\'<>|!?,;、。「」『』【】・'})
 
 
 def _fold_char(ch):
@@ -108,7 +112,7 @@ class Query:
 
     def __init__(self, raw):
         raw = (raw or "")[: MAX_QUERY_CHARS * 4]
-        normalised = normalize(raw)[:MAX_QUERY_CHARS]
+        normalised = normalize(raw)[:MAX_QUERY_CHARS].translate(_QUERY_SEPARATORS)
         terms = []
         for word in normalised.split():
             word_runs = runs(word)
