@@ -98,6 +98,17 @@ def searchable_patients(user):
     )
 
 
+def team_facility_ids(user):
+    """Facilities through which ``user`` takes part in teams (for external indexes' filter)."""
+    from network.models import FacilityMembership
+
+    return list(
+        FacilityMembership.objects.active()
+        .filter(user=user, role__in=access.TEAM_ROLES)
+        .values_list("facility_id", flat=True)
+    )
+
+
 def public_pages():
     pages = Page.objects.live().filter(depth__gt=1)
     for path in private_root_paths():
@@ -156,6 +167,7 @@ def _posts(user, query, backend, results, max_posts=MAX_POSTS):
             [EntryKind.POST, EntryKind.ATTACHMENT],
             patients=visible,
             limit=max(CANDIDATES, 3 * max_posts),
+            facilities=team_facility_ids(user),
         ),
         query,
     )

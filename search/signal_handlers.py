@@ -66,10 +66,18 @@ def page_deleted(sender, instance, **kwargs):
         index.remove(EntryKind.PAGE, instance.pk)
 
 
+def team_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        from .backends import get_backend
+
+        get_backend().update_team(instance.patient_id)
+
+
 def register():
-    from network.models import PatientPage
+    from network.models import PatientPage, TeamLink
     from timeline.models import Attachment, Post
 
+    post_save.connect(team_changed, sender=TeamLink, dispatch_uid="search_team_changed")
     post_save.connect(post_saved, sender=Post, dispatch_uid="search_post_saved")
     post_save.connect(attachment_saved, sender=Attachment, dispatch_uid="search_attachment_saved")
     post_delete.connect(post_deleted, sender=Post, dispatch_uid="search_post_deleted")

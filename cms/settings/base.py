@@ -269,3 +269,12 @@ def require_secret_key(key):
     if not key or len(key) < 32:
         raise ImproperlyConfigured("SECRET_KEY must be set in the environment (32+ characters).")
     return key
+
+# --- Search (search app) ------------------------------------------------------------
+# The database backend (SQLite FTS5 / PostgreSQL tsvector) unless an Elasticsearch
+# URL is given; see docs/search.md.
+SEARCH_ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
+SEARCH_BACKEND = os.environ.get(
+    "SEARCH_BACKEND", "elasticsearch" if SEARCH_ELASTICSEARCH_URL else "database"
+)
+SEARCH_INDEX_NAME = os.environ.get("SEARCH_INDEX_NAME", "mimamori-search")

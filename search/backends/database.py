@@ -69,13 +69,20 @@ class DatabaseBackend:
             elif connection.vendor == "postgresql":
                 pass  # VACUUM runs outside transactions: see docs/search.md
 
+    def update_team(self, patient_id):
+        """Team changes need nothing here: scope is joined at query time."""
+
     def count(self):
         return SearchEntry.objects.count()
 
     # --- reading -------------------------------------------------------------
 
-    def search(self, query, kinds, patients=None, pages=None, limit=200):
-        """Candidate hits of ``kinds``, newest entries first, within the scope querysets."""
+    def search(self, query, kinds, patients=None, pages=None, limit=200, facilities=None):
+        """Candidate hits of ``kinds``, newest entries first, within the scope querysets.
+
+        ``facilities`` (the caller's team facility ids) matters to external indexes
+        only: here the join with the policy's patient queryset is already exact.
+        """
         if not query:
             return []
         where, params = [], []
