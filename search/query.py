@@ -152,7 +152,9 @@ def _patients(user, query, backend, results):
 
             url = reverse("wagtailadmin_pages:edit", args=[patient.pk])
         else:
-            url = ""
+            from django.urls import reverse
+
+            url = reverse("network:console_index")  # a facility administrator's console
         snippet = highlight(f"{patient.title}（{patient.name_kana}）", query)
         results.patients.append((patient, snippet, url))
 
@@ -171,13 +173,14 @@ def _posts(user, query, backend, results, max_posts=MAX_POSTS):
         ),
         query,
     )
-    post_ids = list(dict.fromkeys(h.post_id for h in hits))
+    post_ids = sorted(set(h.post_id for h in hits), reverse=True)
     results.posts_truncated = len(post_ids) > max_posts
     # Again from the policy's queryset: the patient readable now, the post not deleted.
     posts = {
         p.pk: p
-        for p in Post.objects.filter(pk__in=post_ids, patient__in=visible, deleted_at__isnull=True)
-        .select_related("patient", "author", "facility")
+        for p in Post.objects.filter(
+            pk__in=post_ids[: max_posts + 20], patient__in=visible, deleted_at__isnull=True
+        ).select_related("patient", "author", "facility")
     }
     attachment_hits = {}
     for h in hits:

@@ -12,6 +12,7 @@ highlight the original text and not its normalised form.
 """
 
 import unicodedata
+from functools import lru_cache
 
 # Katakana ァ (U+30A1) .. ヶ (U+30F6) → hiragana ぁ (U+3041) .. ゖ (U+3096).
 _KATA_START, _KATA_END, _KANA_SHIFT = 0x30A1, 0x30F6, 0x60
@@ -30,6 +31,7 @@ MAX_TERMS = 8
 _QUERY_SEPARATORS = str.maketrans({c: " " for c in '"*()^:{}[]+\'<>|!?,;、。「」『』【】・'})
 
 
+@lru_cache(maxsize=16384)
 def _fold_char(ch):
     out = []
     for c in unicodedata.normalize("NFKC", ch).lower():

@@ -13,6 +13,8 @@ from ..models import SearchEntry
 from ..text import grams
 from . import Hit
 
+# Kinds with few rows in any user's scope, searched by reading those rows.
+_SMALL_KINDS = {"patient", "page"}
 _COLUMNS = "e.kind, e.text, e.patient_id, e.post_id, e.attachment_id, e.page_id"
 
 
@@ -100,6 +102,8 @@ class DatabaseBackend:
         if not scope:
             return []
         where.append("(" + " OR ".join(scope) + ")")
+        if set(kinds) <= _SMALL_KINDS:
+            return self._scan(query, where, params, limit)
         if connection.vendor == "sqlite":
             sql, match_params = self._sqlite(query, where, limit)
         else:
@@ -107,6 +111,26 @@ class DatabaseBackend:
         with connection.cursor() as cursor:
             cursor.execute(sql, match_params[0] + params + match_params[1])
             return [Hit(*row) for row in cursor.fetchall()]
+
+    @staticmethod
+    def _scan(query, where, params, limit):
+        """Patients and pages: the rows in scope are few (a user's patients, the public
+        pages), so read them and compare the normalised text, instead of walking a
+        full-text posting list that is mostly posts."""
+        sql = (
+            f"SELECT {_COLUMNS} FROM search_searchentry e WHERE {' AND '.join(where)} "  # noqa: S608
+            "ORDER BY e.id DESC"
+        )
+        hits = []
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for row in cursor.fetchall():
+                hit = Hit(*row)
+                if query.matches(hit.text):
+                    hits.append(hit)
+                    if len(hits) >= limit:
+                        break
+        return hits
 
     @staticmethod
     def _phrases(query):

@@ -5,7 +5,14 @@ from datetime import date
 import pytest
 
 from search import archive
-from tests.factories import FacilityFactory, join_team, make_patient, make_secretariat, make_staff, totp_device
+from tests.factories import (
+    FacilityFactory,
+    join_team,
+    make_patient,
+    make_secretariat,
+    make_staff,
+    totp_device,
+)
 
 from .conftest import write
 
