@@ -20,6 +20,13 @@ def index_post(post):
             get_backend().delete(EntryKind.ATTACHMENT, attachment_id)
 
 
+def index_new_post(post):
+    """A post just created has no entry yet: insert only."""
+    docs = post_docs(post)
+    if docs:
+        get_backend().add_many(docs)
+
+
 def index_attachment(attachment):
     get_backend().replace(EntryKind.ATTACHMENT, attachment.pk, attachment_docs(attachment))
 

@@ -17,8 +17,12 @@ from . import index
 from .models import EntryKind
 
 
-def post_saved(sender, instance, raw=False, **kwargs):
-    if not raw:
+def post_saved(sender, instance, created=False, raw=False, **kwargs):
+    if raw:
+        return
+    if created:
+        index.index_new_post(instance)
+    else:
         index.index_post(instance)
 
 

@@ -117,10 +117,9 @@ class DatabaseBackend:
         """Patients and pages: the rows in scope are few (a user's patients, the public
         pages), so read them and compare the normalised text, instead of walking a
         full-text posting list that is mostly posts."""
-        sql = (
-            f"SELECT {_COLUMNS} FROM search_searchentry e WHERE {' AND '.join(where)} "  # noqa: S608
-            "ORDER BY e.id DESC"
-        )
+        # No ORDER BY: ordering by id would let SQLite walk the whole table in id order
+        # instead of looking the few rows up through the patient/page index.
+        sql = f"SELECT {_COLUMNS} FROM search_searchentry e WHERE {' AND '.join(where)}"  # noqa: S608
         hits = []
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
