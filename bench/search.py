@@ -245,9 +245,11 @@ def measure(world, vendor):
     time_calls(calls)  # warm-up
     walls, cpu, wrong, hits, per_query = [], [], [], [], {}
     for _ in range(QUERY_PASSES):
-        for (wall, results), q in zip(time_calls(calls, cpu), world["queries"], strict=True):
+        first = len(cpu)
+        timed = time_calls(calls, cpu)
+        for i, ((wall, results), q) in enumerate(zip(timed, world["queries"], strict=True)):
             walls.append(wall)
-            per_query.setdefault(q, []).append(cpu[-1] / 1e6)
+            per_query.setdefault(q, []).append(cpu[first + i] / 1e6)
             got = {r.post.pk for r in results.posts}
             expected = truth[q]
             newest = set(sorted(expected, reverse=True)[:SHOWN])
@@ -296,6 +298,9 @@ def report(vendor, m, build_seconds):
         ),
         "cpus": os.cpu_count(),
     }
+    from bench.timeline import source_state
+
+    out[f"{p}_git_commit"], out[f"{p}_git_uncommitted_changes"] = source_state()
     query_ok = m["query"]["p95"] <= QUERY_P95_TARGET_MS
     rate_ok = min(m["rebuild_posts_per_s"], m["sequential_posts_per_s"]) >= INDEX_RATE_TARGET
     out[f"{p}_query_p95_pass"] = query_ok

@@ -168,7 +168,9 @@ def _posts(user, query, backend, results, max_posts=MAX_POSTS):
             query,
             [EntryKind.POST, EntryKind.ATTACHMENT],
             patients=visible,
-            limit=max(CANDIDATES, 3 * max_posts),
+            # Candidates come newest entry first; twice what is shown leaves room for
+            # the few rejected on confirmation and for recently re-indexed older posts.
+            limit=2 * max_posts + 20,
             facilities=team_facility_ids(user),
         ),
         query,
