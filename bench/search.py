@@ -262,6 +262,33 @@ def measure(world, vendor):
     m["query_samples"] = len(walls)
     m["slowest"] = sorted(((max(v), q) for q, v in per_query.items()), reverse=True)[:6]
     m["expected_hits_mean"] = sum(hits) / len(hits)
+    # Where the slowest queries spend their time: the post candidates' SQL alone, and its plan.
+    from network import access
+    from search.backends import get_backend
+    from search.models import EntryKind
+    from search.query import CANDIDATES
+    from search.text import Query
+
+    m["slowest_detail"] = []
+    for _ms, q in m["slowest"][:3]:
+        query = Query(q)
+        visible = access.visible_patients(user)
+        captured = []
+
+        def capture(execute, sql, params, many, context, captured=captured):
+            captured.append((sql, params))
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(capture):
+            start = time.perf_counter()
+            get_backend().search(query, [EntryKind.POST, EntryKind.ATTACHMENT], patients=visible, limit=CANDIDATES)
+            sql_ms = (time.perf_counter() - start) * 1000
+        plan = ""
+        if vendor == "sqlite" and captured:
+            from bench.common import explain
+
+            plan = explain(*captured[-1])
+        m["slowest_detail"].append((q, sql_ms, plan))
     m["load_end"] = os.getloadavg()[0]
     return m
 
@@ -318,6 +345,10 @@ def report(vendor, m, build_seconds):
           f" (CPU p95 {m['query_cpu']['p95']:.1f})   target p95 ≤ {QUERY_P95_TARGET_MS:.0f} ms"
           f"   {'PASS' if query_ok else 'MISS'}")
     print("  slowest queries (CPU ms): " + ", ".join(f"{q} {ms:.0f}" for ms, q in m["slowest"]))
+    for q, sql_ms, plan in m["slowest_detail"]:
+        print(f"  post candidates SQL for {q!r}: {sql_ms:.1f} ms")
+        if plan:
+            print("    " + plan.replace("\n", "\n    "))
     print(f"  answers differing from the ground truth: {len(m['query_wrong'])} {m['query_wrong'][:5]}")
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     results = {k: v for k, v in results.items() if not k.startswith(p + "_")}

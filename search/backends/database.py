@@ -146,6 +146,15 @@ class DatabaseBackend:
     def _sqlite(self, query, where, limit):
         # Tokens hold letters and digits only, so quoting them is enough: no FTS5
         # operator can come from user input.
+        # Unary + keeps SQLite from driving the query from the patient index (and then
+        # running the MATCH once per row of the user's patients): the full-text index
+        # leads, newest first, and each candidate's scope is checked by primary key.
+        where = [
+            w.replace("e.kind IN", "+e.kind IN")
+            .replace("e.patient_id IN", "+e.patient_id IN")
+            .replace("e.page_id IN", "+e.page_id IN")
+            for w in where
+        ]
         match = " AND ".join(
             f'{column} : "{" ".join(tokens)}"' for column, tokens in self._phrases(query)
         )
