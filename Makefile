@@ -71,6 +71,7 @@ bench: $(VENV)/.requirements-test ## Run the benchmarks (figures to bench/result
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(BIN)/python bench/pdf.py
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(BIN)/python bench/purge.py
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(BIN)/python bench/trust.py
+	DJANGO_SETTINGS_MODULE=cms.settings.test $(BIN)/python bench/search.py
 
 clean: ## Remove the virtualenv and the embedded database
 	rm -rf $(VENV) var

@@ -21,6 +21,7 @@ urlpatterns = [
     path("timeline/", include("timeline.urls")),
     path("", include("forms.urls")),
     path("erasure/", include("erasure.urls")),
+    path("search/", include("search.urls")),
     path("sw.js", timeline_views.service_worker, name="service_worker"),
     path("admin/", include(wagtailadmin_urls)),
 ]

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "billing",
     "public",
     "erasure",
+    "search",
     "cms",
     # Wagtail
     "wagtail.contrib.forms",
@@ -331,3 +332,11 @@ OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list(
     "OTP_WEBAUTHN_ALLOWED_ORIGINS", "http://localhost:8000,http://localhost:8105"
 )
 OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+# --- Search (search app) ------------------------------------------------------------
+# The database backend (SQLite FTS5 / PostgreSQL tsvector) unless an Elasticsearch
+# URL is given; see docs/search.md.
+SEARCH_ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
+SEARCH_BACKEND = os.environ.get(
+    "SEARCH_BACKEND", "elasticsearch" if SEARCH_ELASTICSEARCH_URL else "database"
+)
+SEARCH_INDEX_NAME = os.environ.get("SEARCH_INDEX_NAME", "mimamori-search")
