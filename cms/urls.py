@@ -14,6 +14,7 @@ urlpatterns = [
     path("timeline/", include("timeline.urls")),
     path("sw.js", timeline_views.service_worker, name="service_worker"),
     path("admin/", include(wagtailadmin_urls)),
+    path("audit/", include("audit.urls")),
 ]
 
 if settings.DEBUG:
