@@ -299,11 +299,11 @@ MIDDLEWARE.insert(1, "csp.middleware.CSPMiddleware")  # noqa: F405
 MIDDLEWARE.insert(2, "audit.middleware.AdminPolicyMiddleware")  # noqa: F405
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,  # noqa: F405
-    "audit.middleware.SessionLimitsMiddleware",
+    "audit.middleware.AuditMiddleware",
 )
 MIDDLEWARE.insert(
-    MIDDLEWARE.index("audit.middleware.SessionLimitsMiddleware") + 1,  # noqa: F405
-    "audit.middleware.AuditMiddleware",
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,  # noqa: F405
+    "audit.middleware.SessionLimitsMiddleware",
 )
 MIDDLEWARE.insert(
     MIDDLEWARE.index("audit.middleware.AuditMiddleware") + 1,  # noqa: F405
