@@ -1,6 +1,6 @@
 """Every URL of the site, found by walking the URLconf, refuses a state-changing request
-without a CSRF token (POST, PUT, PATCH and DELETE, signed in as the secretariat, who can
-reach the admin, and as a nurse)."""
+without a CSRF token: POST and DELETE signed in as the secretariat (who reaches the admin),
+POST as a nurse and anonymously."""
 
 import re
 
