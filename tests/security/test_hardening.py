@@ -97,7 +97,8 @@ def test_session_cookie_is_httponly_and_samesite(nurse_and_patient):
 
 
 def _production_env(**extra):
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    # A clean environment as in production (the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE).
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL" and not k.startswith("DJANGO_")}
     env.update(
         DJANGO_SETTINGS_MODULE="cms.settings.production",
         SECRET_KEY="production-like-key-" + "x7Q" * 20,
