@@ -31,6 +31,7 @@ system-deps: ## Debian packages the app needs (installed when missing and runnin
 
 test-system-deps: system-deps ## Debian packages the tests need (Chromium and a Japanese font)
 	@./scripts/apt-ensure chromium fonts-ipaexfont
+	@./scripts/apt-ensure nginx-light
 
 migrate: $(VENV)/.requirements system-deps ## Migrate the embedded SQLite database
 	@mkdir -p var
@@ -68,6 +69,13 @@ bench: $(VENV)/.requirements-test ## Run the benchmarks (figures to bench/result
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(BIN)/python bench/access.py
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(BIN)/python bench/timeline.py
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(BIN)/python bench/audit.py
+	DJANGO_SETTINGS_MODULE=cms.settings.test $(BIN)/python bench/pdf.py
+	DJANGO_SETTINGS_MODULE=cms.settings.test $(BIN)/python bench/purge.py
+	DJANGO_SETTINGS_MODULE=cms.settings.test $(BIN)/python bench/trust.py
 
 clean: ## Remove the virtualenv and the embedded database
 	rm -rf $(VENV) var
+
+.PHONY: messages
+messages: $(VENV)/.requirements ## Re-extract the English catalogue (locale/en) and compile it; lists texts still to translate
+	$(BIN)/python manage.py update_translations

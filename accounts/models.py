@@ -45,6 +45,9 @@ class User(AbstractUser):
     email = models.EmailField(_("メールアドレス（ログインID）"), unique=True)
     last_name_kana = models.CharField(_("姓（かな）"), max_length=150, blank=True)
     first_name_kana = models.CharField(_("名（かな）"), max_length=150, blank=True)
+    # Part of every invitation link's signature; a new invitation replaces it, so only the
+    # latest link works (accounts.invitations).
+    invitation_nonce = models.CharField(max_length=32, blank=True, editable=False)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import reverse_lazy
 
 from .forms import InvitationPasswordForm, LoginForm
+from .invitations import invitation_tokens
 
 
 class LoginView(auth_views.LoginView):
@@ -19,9 +20,11 @@ class LogoutView(auth_views.LogoutView):
 class AcceptInvitationView(auth_views.PasswordResetConfirmView):
     """An invitation is a single-use link that expires (PASSWORD_RESET_TIMEOUT, 72 h).
 
-    Django's token is bound to the password hash and last login, so the link
-    stops working as soon as it has been used.
+    The token is bound to the password hash, the last login and the invitation
+    nonce, so the link stops working once used or once a newer invitation is sent.
     """
+
+    token_generator = invitation_tokens
 
     template_name = "accounts/accept_invitation.html"
     form_class = InvitationPasswordForm

@@ -16,7 +16,7 @@ class HomePage(Page):
 
     content_panels = Page.content_panels + [FieldPanel("lead"), FieldPanel("body")]
     max_count = 1
-    subpage_types = ["network.NetworkRootPage"]
+    subpage_types = ["network.NetworkRootPage", "public.InformationPage"]
     template = "cms/home_page.html"
 
     class Meta:

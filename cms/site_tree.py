@@ -66,3 +66,9 @@ def ensure_site_tree():
     network = _child(home, NetworkRootPage, title="ネットワーク", slug="network", locale=locale)
     _child(network, FacilitiesIndexPage, title="施設", slug="facilities", locale=locale)
     _child(network, PatientsIndexPage, title="患者", slug="patients", locale=locale)
+    # Added with the public forms: the private 受付 index and the public information pages.
+    from forms.models import SubmissionsIndexPage
+    from public.seed import ensure_public_pages
+
+    _child(network, SubmissionsIndexPage, title="受付", slug="submissions", locale=locale)
+    ensure_public_pages(home, locale)

@@ -1,4 +1,6 @@
-"""PDF rendering, upload checks, the signed document store and the consent archive.
+"""Upload checks and the signed document store (scans of signed forms).
 
-Not yet an installed app: it arrives with the forms and timeline-attachment issues.
+``uploads.check_upload`` decides what a file is by its content; ``scans`` adds the rules
+for signed scans; ``store`` keeps them with a SHA-256 digest and the system's Ed25519
+signature, which ``manage.py verify_documents`` checks again.
 """

@@ -1,4 +1,5 @@
-"""Forms 1-8 and the user ledger: online forms, submissions, secretariat review and the 11 flows.
+"""Forms 1-8 and the user ledger: definitions, PDFs, online forms and submissions.
 
-Not yet an installed app: it arrives with the public-forms and secretariat-review issues.
+The secretariat's review of submissions and the effects of accepting them belong to the
+review workflow, which reads ``forms.models.Submission``.
 """

@@ -20,6 +20,8 @@ Nothing is cached between requests: an ended link or a deregistered facility
 loses access on the very next request, in sessions already open too.
 """
 
+from dataclasses import dataclass
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection
@@ -165,6 +167,43 @@ def readers_of(patient):
         return {row[0] for row in cursor.fetchall()}
 
 
+@dataclass(frozen=True)
+class TeamMember:
+    """One person who may read a patient's timeline, and the facility they act for."""
+
+    pk: int
+    facility_id: int
+    last_name: str
+    first_name: str
+    last_name_kana: str
+    first_name_kana: str
+    job_title: str
+    relation: str
+
+    def get_full_name(self):
+        return f"{self.last_name} {self.first_name}".strip()
+
+
+def team_of(patient):
+    """The people who may read ``patient``'s timeline now, one per facility they act for.
+
+    The same rule and the same single statement as ``readers_of``, with the names and
+    job titles the timeline shows (the team list, @-mentions), sorted by kana.
+    """
+    if patient is None or not patient.live:
+        return []
+    sql = _effective_links_sql(
+        "ml.user_id, ml.facility_id, u.last_name, u.first_name, u.last_name_kana, "
+        "u.first_name_kana, fm.job_title, fm.relation",
+        by="patient",
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _effective_links_params(patient.pk, timezone.now()))
+        rows = cursor.fetchall()
+    members = {(row[0], row[1]): TeamMember(*row) for row in rows}
+    return sorted(members.values(), key=lambda m: (m.last_name_kana, m.first_name_kana, m.pk))
+
+
 def acts_as_family(user, patient):
     """Whether ``user`` takes part in ``patient``'s team as the patient or family."""
     return facilities_acting_for(user, patient).filter(kind=FacilityKind.FAMILY).exists()
@@ -288,3 +327,57 @@ def audit_scope(user):
 def can_see_who_read(user, patient):
     """The patient and family see who looked at their own timeline ("who looked at my record")."""
     return can_view_patient(user, patient) and acts_as_family(user, patient)
+# --- Devices, certificates, VPN numbers, disaster mode (trust/) ---------------
+
+
+def device_managed_memberships(user, facility=None):
+    """Memberships whose person's devices ``user`` manages (certificates, VPN numbers).
+
+    A facility admin: the active staff and family members of the facilities they
+    administer. The secretariat: the active administrators of usable facilities, and
+    patients and families (their facilities have no administrator). No one manages their
+    own devices here.
+    """
+    if not _is_person(user):
+        return FacilityMembership.objects.none()
+    memberships = FacilityMembership.objects.active().filter(
+        facility__status__in=USABLE_FACILITY_STATUSES
+    )
+    if is_secretariat(user):
+        memberships = memberships.filter(role__in=[MembershipRole.ADMIN, MembershipRole.FAMILY])
+    else:
+        memberships = memberships.filter(
+            role__in=TEAM_ROLES, facility__in=administered_facilities(user)
+        )
+    if facility is not None:
+        memberships = memberships.filter(facility=facility)
+    return memberships.exclude(user=user)
+
+
+def can_manage_device_of(user, target, facility=None):
+    """Whether ``user`` may issue or revoke device certificates (and VPN numbers) of ``target``."""
+    if target is None or not _is_person(user):
+        return False
+    return device_managed_memberships(user, facility).filter(user=target).exists()
+
+
+def manageable_device_certificates(user, model):
+    """Certificates ``user`` may see and revoke: their own people's (``model`` is
+    ``trust.DeviceCertificate``; passed in so this module imports no app above it)."""
+    if not _is_person(user):
+        return model.objects.none()
+    certificates = model.objects.filter(
+        user_id__in=device_managed_memberships(user).values("user_id")
+    )
+    if not is_secretariat(user):
+        certificates = certificates.filter(facility__in=administered_facilities(user))
+    return certificates
+
+
+def can_allocate_vpn_numbers(user):
+    """Allocating numbers of the pool to facilities is the secretariat's."""
+    return is_secretariat(user)
+
+
+def can_switch_disaster_mode(user):
+    return is_secretariat(user)

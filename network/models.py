@@ -259,7 +259,11 @@ class NetworkRootPage(Page):
     """
 
     parent_page_types = ["cms.HomePage"]
-    subpage_types = ["network.FacilitiesIndexPage", "network.PatientsIndexPage"]
+    subpage_types = [
+        "network.FacilitiesIndexPage",
+        "network.PatientsIndexPage",
+        "forms.SubmissionsIndexPage",
+    ]
     max_count = 1
     preview_modes = []
 
@@ -380,31 +384,20 @@ class PatientPage(Page):
         """Never: a preview would render the thread for whoever edits the page (the secretariat)."""
         raise Http404
 
-    def active_team(self):
-        """[(facility, [member links])] of the team now, family last. Callers check access first."""
-        now = timezone.now()
+    def active_team(self, members):
+        """[(facility, [members])] of the team now, family last. Callers check access first.
+
+        ``members`` is ``access.team_of(self)``; a linked facility with nobody in it yet
+        is listed too.
+        """
         links = (
-            TeamLink.objects.active(now)
+            TeamLink.objects.active(timezone.now())
             .filter(patient=self, facility__status__in=USABLE_FACILITY_STATUSES)
             .select_related("facility")
         )
-        members = (
-            MemberLink.objects.active(now)
-            .filter(patient=self)
-            .select_related("user")
-            .order_by("user__last_name_kana")
-        )
-        memberships = {
-            (m.user_id, m.facility_id): m
-            for m in FacilityMembership.objects.active(now).filter(
-                facility__team_links__in=links
-            )
-        }
         by_facility = {}
-        for link in members:
-            link.membership = memberships.get((link.user_id, link.facility_id))
-            if link.membership is not None:
-                by_facility.setdefault(link.facility_id, []).append(link)
+        for member in members:
+            by_facility.setdefault(member.facility_id, []).append(member)
         team = [(tl.facility, by_facility.get(tl.facility_id, [])) for tl in links]
         team.sort(key=lambda item: (item[0].kind == FacilityKind.FAMILY, item[0].name_kana))
         return team

@@ -29,6 +29,8 @@ def mentioned_users(text, handles):
 def highlight(html, handles):
     """Wrap known mentions in already-escaped ``html`` with <span class="mention">."""
     result = str(html)
+    if "@" not in result:
+        return html
     for name in sorted(handles, key=len, reverse=True):
         token = "@" + escape(name)
         result = result.replace(token, f'<span class="mention">{token}</span>')

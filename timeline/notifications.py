@@ -13,11 +13,12 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from django_tasks import task
 
+from erasure.mail import attribute
 from network import access
 
 from .models import Notification, NotificationPreference
@@ -26,9 +27,28 @@ logger = logging.getLogger(__name__)
 SEND_ATTEMPTS = 3
 
 
+def enqueue_with_transaction(task, **kwargs):
+    """Queue ``task`` for the writes that cause it.
+
+    A queue kept in the database (the production worker) takes the task row inside the
+    current transaction: the post and the task to mail about it commit together, in one
+    disk sync, and never one without the other. Any other backend (the embedded
+    immediate one would send mail while the transaction holds the database) runs
+    after the commit.
+    """
+    from django_tasks import task_backends
+    from django_tasks_db import DatabaseBackend
+
+    if isinstance(task_backends[task.backend], DatabaseBackend):
+        task.enqueue(**kwargs)
+    else:
+        transaction.on_commit(lambda: task.enqueue(**kwargs))
+
+
 def notify(users, patient, kind, post=None, readers=None):
     """Create in-app notices for ``users`` (only those who may read ``patient``) and mail them.
 
+    ``users`` are users or ``access.TeamMember`` rows (anything with ``pk``).
     ``readers`` may pass ``access.readers_of(patient)`` when the caller has it already.
     """
     allowed = access.readers_of(patient) if readers is None else readers
@@ -36,31 +56,31 @@ def notify(users, patient, kind, post=None, readers=None):
     if not recipients:
         return []
     notices = Notification.objects.bulk_create(
-        [Notification(user=u, patient=patient, post=post, kind=kind) for u in recipients]
+        [Notification(user_id=u.pk, patient=patient, post=post, kind=kind) for u in recipients]
     )
     preferences = email_preferences([u.pk for u in recipients])
     immediate = [u.pk for u in recipients if preferences[u.pk] == NotificationPreference.Email.IMMEDIATE]
     if immediate:
-        transaction.on_commit(lambda: send_immediate_notices.enqueue(user_ids=immediate))
+        enqueue_with_transaction(send_immediate_notices, user_ids=immediate)
     from . import push
 
     if push.enabled():
         pushed = [u.pk for u in recipients]
-        transaction.on_commit(lambda: push.send_push.enqueue(user_ids=pushed))
+        enqueue_with_transaction(push.send_push, user_ids=pushed)
     return notices
 
 
 def notify_new_post(post):
     """Everyone who may read the patient, except the author, hears of a new post."""
-    from django.contrib.auth import get_user_model
-
     from .mentions import handles_for, mentioned_users
 
-    readers = access.readers_of(post.patient)
-    reader_ids = readers - {post.author_id}
-    users = list(get_user_model().objects.filter(pk__in=reader_ids, is_active=True))
-    mentioned = mentioned_users(post.body, handles_for(users))
-    others = [u for u in users if u not in mentioned]
+    team = access.team_of(post.patient)
+    readers = {member.pk for member in team}
+    # One entry per person (someone may act for two facilities of the team).
+    users = list({m.pk: m for m in team if m.pk != post.author_id}.values())
+    mentioned_ids = {u.pk for u in mentioned_users(post.body, handles_for(users))}
+    mentioned = [u for u in users if u.pk in mentioned_ids]
+    others = [u for u in users if u.pk not in mentioned_ids]
     kind = Notification.Kind.ACK_REQUEST if post.ack_requested else Notification.Kind.NEW_POST
     return notify(
         mentioned, post.patient, Notification.Kind.MENTION, post=post, readers=readers
@@ -87,12 +107,11 @@ def _message(user, count):
         "count": count,
         "url": settings.SITE_BASE_URL.rstrip("/") + reverse("timeline:notifications"),
     }
-    return EmailMessage(
-        settings.EMAIL_SUBJECT_PREFIX + _("新しいお知らせがあります"),
-        render_to_string("timeline/email/notice.txt", context),
-        settings.DEFAULT_FROM_EMAIL,
-        [user.email],
-    )
+    # In the site's language, not the poster's (the mail may be sent during their request).
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = settings.EMAIL_SUBJECT_PREFIX + _("新しいお知らせがあります")
+        body = render_to_string("timeline/email/notice.txt", context)
+    return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
 
 
 def _send_all(messages):
@@ -118,17 +137,21 @@ def _mail_pending(user_ids, *, mode):
 
     preferences = email_preferences(list(user_ids))
     wanted = [pk for pk, mode_ in preferences.items() if mode_ == mode]
-    pending = {}
-    for pk, user_id in (
+    pending, about = {}, {}
+    for pk, user_id, patient_id in (
         Notification.objects.filter(
             user_id__in=wanted, emailed_at__isnull=True, read_at__isnull=True
         )
         .order_by()
-        .values_list("pk", "user_id")
+        .values_list("pk", "user_id", "patient_id")
     ):
         pending.setdefault(user_id, []).append(pk)
+        about.setdefault(user_id, set()).add(patient_id)
     users = list(get_user_model().objects.filter(pk__in=pending, is_active=True))
-    messages = {user.pk: _message(user, len(pending[user.pk])) for user in users}
+    # Attributed (not in the mail) so that a consent withdrawal deletes the copies.
+    messages = {
+        user.pk: attribute(_message(user, len(pending[user.pk])), about[user.pk]) for user in users
+    }
     failed = {id(m) for m in _send_all(messages.values())}
     mailed = [pk for user_pk, m in messages.items() if id(m) not in failed for pk in pending[user_pk]]
     if mailed:

@@ -15,8 +15,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -40,6 +42,19 @@ from .models import (
 )
 
 PAGE_SIZE = 30
+# The per-post and per-file links of the timeline, reversed once per page rather than
+# five times per post (see ``_url_templates``).
+POST_URLS = ("history", "readers", "request_change", "edit", "delete")
+FILE_URLS = ("attachment", "thumbnail")
+_PK_MARKER = "2147483647"
+
+
+def _url_templates(names):
+    """{name: "/timeline/.../{}/..."} for URLs that take one pk: one ``reverse`` each."""
+    return {
+        name: reverse(f"timeline:{name}", args=[int(_PK_MARKER)]).replace(_PK_MARKER, "{}")
+        for name in names
+    }
 
 
 def _visible_posts(user):
@@ -99,7 +114,14 @@ def _timeline_context(request, patient, family):
     posts = (
         Post.objects.for_patient(patient)
         .select_related("author", "facility")
-        .prefetch_related("attachments", "change_requests")
+        .prefetch_related(
+            Prefetch("attachments", to_attr="files"),
+            Prefetch(
+                "change_requests",
+                queryset=ChangeRequest.objects.select_related("requester"),
+                to_attr="requests",
+            ),
+        )
     )
     structured_only = request.GET.get("structured") == "1"
     if structured_only:
@@ -110,18 +132,26 @@ def _timeline_context(request, patient, family):
     page = list(posts[: PAGE_SIZE + 1])
     has_more = len(page) > PAGE_SIZE
     page = page[:PAGE_SIZE]
-    readers = access.readers_of(patient)
-    members = list(get_user_model().objects.filter(pk__in=readers, is_active=True))
+    members = access.team_of(patient)
+    readers = {member.pk for member in members}
     handles = mentions.handles_for(members)
     services.mark_read(user, page)
     counts = services.read_counts([p.pk for p in page])
+    post_urls, file_urls = _url_templates(POST_URLS), _url_templates(FILE_URLS)
+    read_label = _("既読 %(n)s/%(m)s")
     for post in page:
         audience = readers - {post.author_id}
         post.read_count = counts.get(post.pk, 0)
         post.audience_count = len(audience)
         post.may_edit = post.author_id == user.pk and not post.is_deleted
+        post.may_request = family and post.author_id != user.pk
+        post.dom_id = f"post-{post.pk}"
+        post.read_label = read_label % {"n": post.read_count, "m": post.audience_count}
+        post.urls = {name: url.format(post.pk) for name, url in post_urls.items()}
+        for item in post.files:
+            item.urls = {name: url.format(item.pk) for name, url in file_urls.items()}
         post.visible_requests = [
-            r for r in post.change_requests.all() if user.pk in (post.author_id, r.requester_id)
+            r for r in post.requests if user.pk in (post.author_id, r.requester_id)
         ]
     notifications.mark_patient_read(user, patient)
     # The patient and family may ask authors to edit or delete (their facility is the family one).
@@ -132,13 +162,13 @@ def _timeline_context(request, patient, family):
         "posts": page,
         "next_cursor": page[-1].pk if has_more else None,
         "structured_only": structured_only,
-        "team": patient.active_team(),
+        "team": patient.active_team(members),
         "max_attachments": settings.MAX_ATTACHMENTS_PER_POST,
         "may_request": may_request,
         "handles": handles,
         "mention_choices": [
             {"handle": h, "name": u.get_full_name(), "kana": f"{u.last_name_kana}{u.first_name_kana}"}
-            for h, u in sorted(handles.items(), key=lambda item: item[1].last_name_kana)
+            for h, u in handles.items()
             if u.pk != user.pk
         ],
     }

@@ -40,6 +40,11 @@ INSTALLED_APPS = [
     "network",
     "timeline",
     "audit",
+    "forms",
+    "documents",
+    "billing",
+    "public",
+    "erasure",
     "cms",
     # Wagtail
     "wagtail.contrib.forms",
@@ -60,6 +65,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "axes",
     "reversion",
     "django_tasks_db",
@@ -75,12 +81,16 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "accounts.sessions.IdleTimeoutMiddleware",
+    # Japanese unless the user picks English with the switch; the browser's
+    # Accept-Language is not followed (Django's LocaleMiddleware would).
+    "cms.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "trust.middleware.SecondFactorRequiredMiddleware",
+    "trust.middleware.DeviceCertificateMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -104,6 +114,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "network.context_processors.roles",
                 "timeline.context_processors.notices",
+                "trust.context_processors.trust",
             ],
         },
     },
@@ -169,10 +180,12 @@ OTP_TOTP_ISSUER = "みまもりSNS"
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
 
-# Sessions: idle timeout of 30 minutes (every request renews it), ended by closing
-# the browser.
+# Sessions: idle timeout of 30 minutes, ended by closing the browser. Activity renews
+# the expiry at most once every SESSION_REFRESH_SECONDS (accounts/sessions.py), so the
+# idle timeout holds to within that and a page view costs no session write.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", str(30 * 60)))
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_REFRESH_SECONDS = 60
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -326,3 +339,52 @@ RATE_LIMITS = [
     {"name": "upload", "methods": ["POST"], "multipart": True, "rate": "60/h"},
     {"name": "search", "methods": ["GET"], "prefix": "/search/", "rate": "60/m"},
 ]
+
+# --- Forms and signed documents ---------------------------------------------------
+# Scans of signed forms: at most this size per file.
+SIGNED_SCAN_MAX_BYTES = int(os.environ.get("SIGNED_SCAN_MAX_BYTES", str(10 * 1024 * 1024)))
+# The system's Ed25519 key for stored documents (base64 of the raw 32 bytes, or PEM).
+# Unset: derived from SECRET_KEY (see documents/signing.py).
+DOCUMENT_SIGNING_KEY = os.environ.get("DOCUMENT_SIGNING_KEY", "")
+
+# --- Date formats (i18n) ------------------------------------------------------------
+# Named formats per language for the local_date filter (cms/templatetags/local_dates.py):
+# Japanese dates stay Japanese, English readers get English ones.
+FORMAT_MODULE_PATH = ["cms.formats"]
+
+# --- Consent withdrawal, sent-mail log, backups (erasure) ----------------------
+# Every mail goes through the sent-mail log (metadata only), so that a consent
+# withdrawal can delete the copies concerning the patient; the backend that
+# really delivers is EMAIL_DELIVERY_BACKEND.
+EMAIL_DELIVERY_BACKEND = EMAIL_BACKEND
+EMAIL_BACKEND = "erasure.mail.RecordingBackend"
+# The deletion journal lives outside the database (and outside backups), so that a
+# restore re-applies every withdrawal made since the backup was taken.
+ERASURE_JOURNAL_PATH = Path(
+    os.environ.get("MIMAMORI_ERASURE_JOURNAL", VAR_DIR / "erasure" / "journal.jsonl")
+)
+# Keys that a backup carries (e.g. the certificate authority's); MIMAMORI_BACKUP_KEY,
+# the key that encrypts backups, is read from the environment by the commands only.
+MIMAMORI_KEYS_DIR = Path(os.environ.get("MIMAMORI_KEYS_DIR", VAR_DIR / "keys"))
+# --- Trust: own CA, device certificates, VPN numbers, disaster mode (trust/) -------
+# The CA's private key is stored encrypted with this passphrase (required outside
+# DEBUG; in DEBUG a random one is generated under var/keys/ca/).
+TRUST_CA_KEY_PASSPHRASE = os.environ.get("MIMAMORI_CA_KEY_PASSPHRASE", "")
+# Under the keys directory, so that backups carry the CA.
+TRUST_CA_DIR = Path(os.environ.get("MIMAMORI_CA_DIR", MIMAMORI_KEYS_DIR / "ca"))
+# The CRL is written here on every revocation (nginx `ssl_crl`); empty: database only.
+TRUST_CRL_FILE = os.environ.get("MIMAMORI_CRL_FILE", str(TRUST_CA_DIR / "crl.pem"))
+# Behind the TLS proxy: every signed-in request needs a verified, active device
+# certificate of its user. Off for the embedded `make run` (the second factor stands in).
+TRUST_REQUIRE_DEVICE_CERTIFICATE = env_bool("MIMAMORI_REQUIRE_CLIENT_CERT", False)
+# Only requests from these addresses may carry the proxy's X-SSL-Client-* headers.
+TRUSTED_PROXY_ADDRESSES = env_list("TRUSTED_PROXY_ADDRESSES")
+
+# Passkeys (django-otp-webauthn) as a second factor next to TOTP; never password-less.
+# WebAuthn needs a domain (not an IP address): in `make run` open http://localhost:PORT.
+OTP_WEBAUTHN_RP_ID = os.environ.get("OTP_WEBAUTHN_RP_ID", "localhost")
+OTP_WEBAUTHN_RP_NAME = "みまもりSNS"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list(
+    "OTP_WEBAUTHN_ALLOWED_ORIGINS", "http://localhost:8000,http://localhost:8105"
+)
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False

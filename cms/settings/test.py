@@ -36,3 +36,12 @@ if "DATABASE_URL" not in os.environ:
     }
 else:
     DATABASES = {"default": database_from_env()}
+
+# The deletion journal of each test process stays in the temporary directory.
+ERASURE_JOURNAL_PATH = os.path.join(
+    tempfile.gettempdir(), f"mimamori-test-journal-{os.getpid()}.jsonl"
+)
+# Trust: a fixed CA passphrase for tests; the CRL is kept in the database only unless
+# a test (the nginx one) points it at a file.
+TRUST_CA_KEY_PASSPHRASE = os.environ.get("MIMAMORI_CA_KEY_PASSPHRASE", "test-only-ca-passphrase")
+TRUST_CRL_FILE = os.environ.get("MIMAMORI_CRL_FILE", "")

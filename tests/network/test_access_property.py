@@ -345,4 +345,11 @@ def test_policy_matches_the_oracle(patient_pks, g):
                 }
                 assert through == oracle_manageable(g, u, f), (u, f, g)
 
+        # The other direction: who reads each patient, with and without names.
+        for p, patient in enumerate(patients):
+            readers = {u for u in range(len(users)) if p in oracle_visible(g, u)}
+            expected_pks = {users[u].pk for u in readers}
+            assert access.readers_of(patient) == expected_pks, (p, g)
+            assert {m.pk for m in access.team_of(patient)} == expected_pks, (p, g)
+
         transaction.set_rollback(True)

@@ -65,3 +65,42 @@ def test_deactivated_member_is_not_counted_among_readers(world):
     world["nurse"].is_active = False
     world["nurse"].save()
     assert world["nurse"].pk not in access.readers_of(world["patient"])
+
+
+def test_patient_url_is_served_by_the_direct_route(world):
+    from django.urls import resolve
+
+    # The tree's URL of the page and the one-query route are the same address.
+    assert resolve(world["patient"].url).url_name == "patient_timeline"
+
+
+def test_unpublished_patient_is_404_for_a_former_team_member(world, signed_in):
+    patient = world["patient"]
+    patient.live = False
+    patient.save()
+    response = signed_in(world["nurse"]).get(patient.url)
+    assert response.status_code == 404
+    assert "見守" not in response.content.decode()
+
+
+def test_team_list_shows_who_may_read_with_job_titles(world, signed_in):
+    from network import access
+
+    members = access.team_of(world["patient"])
+    assert [m.pk for m in members] == [world["nurse"].pk]
+    body = signed_in(world["nurse"]).get(world["patient"].url).content.decode()
+    assert f"{world['nurse'].get_full_name()}（看護師）" in body
+
+
+def test_team_list_drops_a_member_whose_link_ended(world, signed_in):
+    from network import access, services
+    from tests.factories import make_staff
+
+    clinic = world["patient"].team_links.first().facility
+    leaver = make_staff(clinic, job_title="理学療法士")
+    services.link_member(world["patient"], leaver, clinic)
+    assert leaver.pk in {m.pk for m in access.team_of(world["patient"])}
+    services.unlink_member(world["patient"], leaver, clinic)
+    assert leaver.pk not in {m.pk for m in access.team_of(world["patient"])}
+    body = signed_in(world["nurse"]).get(world["patient"].url).content.decode()
+    assert "理学療法士" not in body
