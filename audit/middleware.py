@@ -76,9 +76,11 @@ class AuditMiddleware:
         name = _url_name(request)
         base = {"status": status, "view": name, **_ids(request)}
         if request.method in UNSAFE_METHODS:
-            denied = status in DENIAL_STATUSES or status == 403
+            denied = status in DENIAL_STATUSES
             if denied and getattr(request, "_audit_denial_recorded", False):
                 return
+            if not denied and getattr(request, "_audit_recorded", False):
+                return  # the view wrote its own entry for this write
             action = noted.get("action") or (
                 "admin.write" if request.path.startswith(ADMIN_PREFIX) else "write"
             )

@@ -82,14 +82,19 @@ def timeline_page(request, patient):
         form = PostForm(request.POST, request.FILES, facilities=facilities, for_family=family)
         if form.is_valid():
             data = form.cleaned_data
-            services.create_post(
-                user,
-                patient,
-                data["facility"],
-                _job_title(user, data["facility"]),
-                data,
-                uploads=data["files"],
-            )
+            # The post and its audit entry commit together (one commit per post).
+            with transaction.atomic():
+                post = services.create_post(
+                    user,
+                    patient,
+                    data["facility"],
+                    _job_title(user, data["facility"]),
+                    data,
+                    uploads=data["files"],
+                )
+                audit_log.record(
+                    "post.create", request=request, target=post, patient=patient, method="POST"
+                )
             messages.success(request, _("投稿しました。"))
             return redirect(patient.url)
     # The read's writes (audit entry, read marks, notices seen) share one transaction:
