@@ -330,7 +330,7 @@ RATELIMIT_USE_CACHE = os.environ.get("RATELIMIT_CACHE", "default")
 RATE_LIMITS = [
     {"name": "login", "methods": ["POST"], "prefix": "/accounts/login/", "rate": "30/10m", "key": "ip"},
     {"name": "second_factor", "methods": ["POST"], "prefix": "/2fa/verify/", "rate": "20/10m"},
-    {"name": "upload", "methods": ["POST"], "multipart": True, "rate": "60/h"},
+    {"name": "upload", "methods": ["POST"], "with_files": True, "rate": "60/h"},
     {"name": "search", "methods": ["GET"], "prefix": "/search/", "rate": "60/m"},
 ]
 
