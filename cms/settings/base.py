@@ -332,6 +332,8 @@ RATE_LIMITS = [
     {"name": "second_factor", "methods": ["POST"], "prefix": "/2fa/verify/", "rate": "20/10m"},
     {"name": "upload", "methods": ["POST"], "with_files": True, "rate": "60/h"},
     {"name": "search", "methods": ["GET"], "prefix": "/search/", "rate": "60/m"},
+    # Public forms: anyone may submit, and each submission mails the secretariat.
+    {"name": "public_forms", "methods": ["POST"], "prefix": "/forms/", "rate": "30/h", "key": "ip"},
 ]
 
 # --- Forms and signed documents ---------------------------------------------------

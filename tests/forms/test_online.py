@@ -363,3 +363,16 @@ def test_secretariat_sees_submissions_in_the_admin(signed_in):
     edit = client.get(f"/admin/pages/{submission.pk}/edit/")
     assert edit.status_code == 200
     assert submission.reference in edit.content.decode()
+
+
+def test_anonymous_submissions_are_rate_limited_per_address(settings, client):
+    from audit.models import AuditEntry
+
+    rule = next(r for r in settings.RATE_LIMITS if r["name"] == "public_forms")
+    settings.RATE_LIMITS = [{**rule, "rate": "2/h"}]
+    codes = [
+        client.post("/forms/form-1/online/", {}, REMOTE_ADDR="203.0.113.9").status_code for _ in range(3)
+    ]
+    assert codes[:2] == [200, 200] and codes[2] == 429
+    assert client.post("/forms/form-1/online/", {}, REMOTE_ADDR="203.0.113.10").status_code == 200
+    assert AuditEntry.objects.filter(action="ratelimit", address="203.0.113.9").exists()
