@@ -35,7 +35,7 @@ def invitation_url(user):
     return settings.SITE_BASE_URL.rstrip("/") + path
 
 
-def send_invitation(user, facility, invited_by=None):
+def send_invitation(user, facility, invited_by=None, subject=None):
     """Mail ``user`` a link (valid 72 hours) to set a password. No medical content.
 
     Any link sent before stops working.
@@ -45,10 +45,12 @@ def send_invitation(user, facility, invited_by=None):
     context = {
         "user": user,
         "facility": facility,
+        # A family facility is named after its patient; the mail names no patient.
+        "facility_name": _("患者・家族") if getattr(facility, "family_of_id", None) else facility.name,
         "invited_by": invited_by,
         "url": invitation_url(user),
         "hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
     }
-    subject = settings.EMAIL_SUBJECT_PREFIX + _("利用者登録のご案内")
+    subject = settings.EMAIL_SUBJECT_PREFIX + (subject or _("利用者登録のご案内"))
     body = render_to_string("accounts/email/invitation.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])

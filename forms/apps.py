@@ -6,3 +6,21 @@ class FormsConfig(AppConfig):
     label = "forms"
     verbose_name = "様式・申請"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from django.db.models.signals import post_save
+
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        post_save.connect(
+            _second_factor_enrolled, sender=TOTPDevice, dispatch_uid="forms.complete_registration"
+        )
+
+
+def _second_factor_enrolled(sender, instance, **kwargs):
+    """本登録: a provisional facility's admin with a password and a confirmed second factor."""
+    update_fields = kwargs.get("update_fields")
+    if instance.confirmed and (update_fields is None or "confirmed" in update_fields):
+        from .flows import complete_registration
+
+        complete_registration(instance.user)

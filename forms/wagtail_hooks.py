@@ -1,0 +1,36 @@
+"""The review inbox (受付審査) in the secretariat's admin menu."""
+
+from django.urls import include, path, reverse
+from django.utils.translation import gettext_lazy as _
+
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+
+from network import access
+
+from . import admin_views
+
+review_urls = (
+    [
+        path("", admin_views.inbox, name="inbox"),
+        path("<int:pk>/", admin_views.detail, name="detail"),
+        path("<int:pk>/accept/", admin_views.accept, name="accept"),
+        path("family/<int:patient_pk>/", admin_views.family, name="family"),
+    ],
+    "forms_review",
+)
+
+
+@hooks.register("register_admin_urls")
+def register_review_urls():
+    return [path("review/", include(review_urls))]
+
+
+class SecretariatMenuItem(MenuItem):
+    def is_shown(self, request):
+        return access.is_secretariat(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_review_menu_item():
+    return SecretariatMenuItem(_("受付審査"), reverse("forms_review:inbox"), icon_name="tasks", order=120)
