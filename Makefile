@@ -68,6 +68,11 @@ bench: $(VENV)/.requirements-test ## Run the benchmarks (figures to bench/result
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(BIN)/python bench/access.py
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(BIN)/python bench/timeline.py
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(BIN)/python bench/pdf.py
+	DJANGO_SETTINGS_MODULE=cms.settings.test $(BIN)/python bench/purge.py
 
 clean: ## Remove the virtualenv and the embedded database
 	rm -rf $(VENV) var
+
+.PHONY: messages
+messages: $(VENV)/.requirements ## Re-extract the English catalogue (locale/en) and compile it; lists texts still to translate
+	$(BIN)/python manage.py update_translations

@@ -10,9 +10,10 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
@@ -51,6 +52,14 @@ def send_invitation(user, facility, invited_by=None, subject=None):
         "url": invitation_url(user),
         "hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
     }
-    subject = settings.EMAIL_SUBJECT_PREFIX + (subject or _("利用者登録のご案内"))
-    body = render_to_string("accounts/email/invitation.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    # In the site's language, not the inviting admin's: the recipient's is not known yet.
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = settings.EMAIL_SUBJECT_PREFIX + (subject or _("利用者登録のご案内"))
+        body = render_to_string("accounts/email/invitation.txt", context)
+    message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    if getattr(facility, "family_of_id", None):
+        # A family facility is named after its patient: the copy goes with a consent withdrawal.
+        from erasure.mail import attribute
+
+        attribute(message, [facility.family_of_id])
+    message.send()

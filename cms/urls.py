@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("network.urls")),
     path("timeline/", include("timeline.urls")),
     path("", include("forms.urls")),
+    path("erasure/", include("erasure.urls")),
     path("sw.js", timeline_views.service_worker, name="service_worker"),
     path("admin/", include(wagtailadmin_urls)),
 ]

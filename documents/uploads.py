@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 import magic
 import pillow_heif
@@ -54,22 +55,23 @@ DISPLAY_NAME_MAX = 100
 # An ICC profile bigger than this is not a colour profile a phone or scanner writes.
 MAX_ICC_BYTES = 1024 * 1024
 
-MSG_EMPTY = "ファイルが空です。内容のあるファイルを選んでください。"
-MSG_TOO_LARGE = "ファイルが大きすぎます。添付できるのは1ファイル{mb}MBまでです。"
-MSG_UNREADABLE = "ファイルを読み込めませんでした。もう一度お試しください。"
-MSG_UNSUPPORTED = (
+# Lazy: the message is chosen when shown, in the reader's language.
+MSG_EMPTY = _("ファイルが空です。内容のあるファイルを選んでください。")
+MSG_TOO_LARGE = _("ファイルが大きすぎます。添付できるのは1ファイル{mb}MBまでです。")
+MSG_UNREADABLE = _("ファイルを読み込めませんでした。もう一度お試しください。")
+MSG_UNSUPPORTED = _(
     "この種類のファイルは添付できません。写真（JPEG・PNG・HEIC）またはPDFを選んでください。"
 )
-MSG_IMAGE_BROKEN = "画像ファイルが壊れているか、途中までしかありません。"
-MSG_IMAGE_TOO_MANY_PIXELS = (
+MSG_IMAGE_BROKEN = _("画像ファイルが壊れているか、途中までしかありません。")
+MSG_IMAGE_TOO_MANY_PIXELS = _(
     "画像の画素数が多すぎます（上限{limit}万画素）。縮小してから添付してください。"
 )
-MSG_PDF_BROKEN = "PDFファイルが壊れているため、読み取れません。"
-MSG_PDF_ENCRYPTED = (
+MSG_PDF_BROKEN = _("PDFファイルが壊れているため、読み取れません。")
+MSG_PDF_ENCRYPTED = _(
     "パスワードや暗号化で保護されたPDFは、中身を確認できないため添付できません。"
     "保護を解除してから添付してください。"
 )
-MSG_PDF_ACTIVE = (
+MSG_PDF_ACTIVE = _(
     "このPDFにはスクリプトや自動実行などの機能が含まれているため、添付できません。"
     "印刷機能などでPDFを作り直してから添付してください。"
 )

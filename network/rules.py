@@ -5,7 +5,7 @@ management screen and can never also be registered as a user (利用者).
 """
 
 from django.contrib.auth import get_user_model
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 ADMIN_EMAIL_AS_USER = _(
     "このメールアドレスは施設内管理者の管理画面ログイン用です。利用者として登録することはできません。"

@@ -13,6 +13,8 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 import reversion
 
+from erasure.admin_columns import WithdrawalColumn
+
 from .models import Facility, FacilityMembership, MemberLink, PatientPage, TeamLink
 
 
@@ -93,7 +95,10 @@ class PatientListingViewSet(PageListingViewSet):
     menu_order = 150
     add_to_admin_menu = True
     name = "patients"
-    list_display = ["title", "name_kana", "birth_date", "consent_date", "latest_revision_created_at"]
+    list_display = [
+        "title", "name_kana", "birth_date", "consent_date", "latest_revision_created_at",
+        WithdrawalColumn("withdraw", label=_("同意撤回"), accessor=lambda page: ""),
+    ]
     list_filter = ["live", "consent_date"]
     list_export = ["patient_id", "title", "name_kana", "birth_date", "sex", "consent_date", "live"]
     export_filename = "patients"

@@ -13,11 +13,12 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from django_tasks import task
 
+from erasure.mail import attribute
 from network import access
 
 from .models import Notification, NotificationPreference
@@ -106,12 +107,11 @@ def _message(user, count):
         "count": count,
         "url": settings.SITE_BASE_URL.rstrip("/") + reverse("timeline:notifications"),
     }
-    return EmailMessage(
-        settings.EMAIL_SUBJECT_PREFIX + _("新しいお知らせがあります"),
-        render_to_string("timeline/email/notice.txt", context),
-        settings.DEFAULT_FROM_EMAIL,
-        [user.email],
-    )
+    # In the site's language, not the poster's (the mail may be sent during their request).
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = settings.EMAIL_SUBJECT_PREFIX + _("新しいお知らせがあります")
+        body = render_to_string("timeline/email/notice.txt", context)
+    return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
 
 
 def _send_all(messages):
@@ -137,17 +137,21 @@ def _mail_pending(user_ids, *, mode):
 
     preferences = email_preferences(list(user_ids))
     wanted = [pk for pk, mode_ in preferences.items() if mode_ == mode]
-    pending = {}
-    for pk, user_id in (
+    pending, about = {}, {}
+    for pk, user_id, patient_id in (
         Notification.objects.filter(
             user_id__in=wanted, emailed_at__isnull=True, read_at__isnull=True
         )
         .order_by()
-        .values_list("pk", "user_id")
+        .values_list("pk", "user_id", "patient_id")
     ):
         pending.setdefault(user_id, []).append(pk)
+        about.setdefault(user_id, set()).add(patient_id)
     users = list(get_user_model().objects.filter(pk__in=pending, is_active=True))
-    messages = {user.pk: _message(user, len(pending[user.pk])) for user in users}
+    # Attributed (not in the mail) so that a consent withdrawal deletes the copies.
+    messages = {
+        user.pk: attribute(_message(user, len(pending[user.pk])), about[user.pk]) for user in users
+    }
     failed = {id(m) for m in _send_all(messages.values())}
     mailed = [pk for user_pk, m in messages.items() if id(m) not in failed for pk in pending[user_pk]]
     if mailed:

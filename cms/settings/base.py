@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "documents",
     "billing",
     "public",
+    "erasure",
     "cms",
     # Wagtail
     "wagtail.contrib.forms",
@@ -80,7 +81,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "accounts.sessions.IdleTimeoutMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Japanese unless the user picks English with the switch; the browser's
+    # Accept-Language is not followed (Django's LocaleMiddleware would).
+    "cms.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -276,9 +279,30 @@ def require_secret_key(key):
         raise ImproperlyConfigured("SECRET_KEY must be set in the environment (32+ characters).")
     return key
 
+
 # --- Forms and signed documents ---------------------------------------------------
 # Scans of signed forms: at most this size per file.
 SIGNED_SCAN_MAX_BYTES = int(os.environ.get("SIGNED_SCAN_MAX_BYTES", str(10 * 1024 * 1024)))
 # The system's Ed25519 key for stored documents (base64 of the raw 32 bytes, or PEM).
 # Unset: derived from SECRET_KEY (see documents/signing.py).
 DOCUMENT_SIGNING_KEY = os.environ.get("DOCUMENT_SIGNING_KEY", "")
+
+# --- Date formats (i18n) ------------------------------------------------------------
+# Named formats per language for the local_date filter (cms/templatetags/local_dates.py):
+# Japanese dates stay Japanese, English readers get English ones.
+FORMAT_MODULE_PATH = ["cms.formats"]
+
+# --- Consent withdrawal, sent-mail log, backups (erasure) ----------------------
+# Every mail goes through the sent-mail log (metadata only), so that a consent
+# withdrawal can delete the copies concerning the patient; the backend that
+# really delivers is EMAIL_DELIVERY_BACKEND.
+EMAIL_DELIVERY_BACKEND = EMAIL_BACKEND
+EMAIL_BACKEND = "erasure.mail.RecordingBackend"
+# The deletion journal lives outside the database (and outside backups), so that a
+# restore re-applies every withdrawal made since the backup was taken.
+ERASURE_JOURNAL_PATH = Path(
+    os.environ.get("MIMAMORI_ERASURE_JOURNAL", VAR_DIR / "erasure" / "journal.jsonl")
+)
+# Keys that a backup carries (e.g. the certificate authority's); MIMAMORI_BACKUP_KEY,
+# the key that encrypts backups, is read from the environment by the commands only.
+MIMAMORI_KEYS_DIR = Path(os.environ.get("MIMAMORI_KEYS_DIR", VAR_DIR / "keys"))

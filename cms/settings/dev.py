@@ -12,3 +12,5 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+# Mail is logged for consent withdrawal (see base.py), one file per message.
+EMAIL_DELIVERY_BACKEND, EMAIL_BACKEND = EMAIL_BACKEND, "erasure.mail.RecordingBackend"

@@ -36,3 +36,8 @@ if "DATABASE_URL" not in os.environ:
     }
 else:
     DATABASES = {"default": database_from_env()}
+
+# The deletion journal of each test process stays in the temporary directory.
+ERASURE_JOURNAL_PATH = os.path.join(
+    tempfile.gettempdir(), f"mimamori-test-journal-{os.getpid()}.jsonl"
+)
