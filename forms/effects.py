@@ -44,6 +44,10 @@ CHANGEABLE_FIELDS = [
 ]
 
 
+class EffectError(Exception):
+    """An effect that cannot be applied after all; the message is for the clerk (Japanese)."""
+
+
 @dataclass
 class Plan:
     changes: list = field(default_factory=list)
@@ -405,7 +409,12 @@ class ConsentWithdrawal(Effect):
         team = notices.team_emails(patient)
         self.submission.patient = None
         self.submission.save()
-        _withdraw_consent_function()(patient, actor=actor, submission=self.submission)
+        from erasure.services import WithdrawalError
+
+        try:
+            _withdraw_consent_function()(patient, by=actor, reference=self.submission.reference)
+        except WithdrawalError as exc:
+            raise EffectError(exc.message) from exc
         notices.send_after_commit(notices.messages_to(notices.CONSENT_WITHDRAWN, team))
 
 

@@ -228,7 +228,10 @@ def accept(submission, actor, options=None, request=None):
             raise _conflict(submission.pk)
         fresh = Submission.objects.get(pk=submission.pk)
         effect.submission = fresh
-        effect.apply(actor)
+        try:
+            effect.apply(actor)
+        except effects.EffectError as exc:
+            raise ReviewError(str(exc)) from exc
         fresh.save()
         fresh.save_revision(user=actor, log_action=True)
         ReviewComment.objects.create(

@@ -455,3 +455,51 @@ def test_flow_11_facility_change_keeps_the_ten_digit_code(clerk, django_capture_
         ("admin@clinic.example.jp", PREFIX + "登録内容の変更が完了しました"),
         (CONTACT, PREFIX + f"受付番号 {request.reference}：申請を受理しました"),
     ]
+
+
+# --- ⑩ Consent withdrawal ----------------------------------------------------------------------------
+
+
+def test_flow_10_consent_withdrawal(clerk, signed_in, django_capture_on_commit_callbacks):
+    from erasure.models import Tombstone
+    from timeline.models import Post
+
+    capture = django_capture_on_commit_callbacks
+    patient, doctor, pharmacist, family = _existing_team(with_family=True)
+    clinic = doctor.memberships.get().facility
+    Post.objects.create(patient=patient, author=doctor, facility=clinic, body="訪問しました")
+    doctor_client = signed_in(doctor)
+    slug = patient.slug
+    request = submit(
+        "7",
+        {"withdrawal_date": "2026-08-01", "patient_name": PATIENT_NAME, "patient_name_kana": "エチゼン イチロウ",
+         "patient_birth_date": "1940-05-05", "requester": "self", "doctor_name": "医師 一"},
+        facility=clinic,
+        patient=patient,
+    )
+    plan = clerk.preview(request)
+    assert not plan.problems, plan.problems
+    assert any("すべて削除" in c for c in plan.changes)
+    start = len(mail.outbox)
+    clerk.accept(request, capture)
+    assert not PatientPage.objects.filter(pk=patient.pk).exists()
+    assert not Post.objects.exists()
+    assert not TeamLink.objects.filter(patient_id=patient.pk).exists()
+    assert Tombstone.objects.get().reference == request.reference
+    kept = Submission.objects.get(pk=request.pk)  # the withdrawal record stays
+    assert kept.status == SubmissionStatus.ACCEPTED and kept.patient_id is None
+    assert doctor_client.get(f"/network/patients/{slug}/").status_code == 404
+    withdrawn = PREFIX + "同意撤回により患者さんのチームを終了しました"
+    certificate = PREFIX + "削除証明書（同意撤回）"
+    assert sent(start) == sorted([
+        ("admin@clinic.example.jp", withdrawn),
+        ("admin@clinic.example.jp", certificate),
+        ("admin@pharmacy.example.jp", withdrawn),
+        ("admin@pharmacy.example.jp", certificate),
+        (CONTACT, PREFIX + f"受付番号 {request.reference}：申請を受理しました"),
+        ("doctor@clinic.example.jp", withdrawn),
+        ("hanako@family.example.jp", withdrawn),
+        ("jimukyoku@med.example.jp", certificate),
+        ("yakuzai@pharmacy.example.jp", withdrawn),
+    ])
+    assert_no_patient_content()
