@@ -201,6 +201,8 @@ def accept(submission, actor, options=None, request=None):
     conditional update that moves the status, so a second accept changes nothing.
     """
     if submission.effects_applied_at is not None:
+        if submission.status not in (S.ACCEPTED, S.DONE):
+            raise _conflict(submission.pk)  # accepted by someone else since the clerk looked
         raise ReviewError(_("この申請はすでに受理され、登録に反映されています。"))
     with transaction.atomic():
         # Lock the row where the database can (PostgreSQL); the conditional update decides.
