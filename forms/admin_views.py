@@ -194,6 +194,7 @@ def accept(request, pk):
             "needs_patient": needs_patient,
             "needs_admin_name": submission.form_number == "3",
             "already": submission.effects_applied_at is not None,
+            "can_accept": SubmissionStatus.ACCEPTED in review.allowed_targets(submission.status),
         },
     )
 

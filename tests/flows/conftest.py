@@ -105,11 +105,15 @@ class Clerk:
         return response
 
 
-@pytest.fixture
-def clerk(signed_in):
+def make_clerk(signed_in):
     user = make_secretariat(email="jimukyoku@med.example.jp", last_name="事務", first_name="花子")
     totp_device(user)
     return Clerk(user, signed_in(user))
+
+
+@pytest.fixture
+def clerk(signed_in):
+    return make_clerk(signed_in)
 
 
 def messages_of(response):
