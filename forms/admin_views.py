@@ -224,3 +224,53 @@ def family(request, patient_pk):
             )
         return redirect("forms_review:family", patient_pk=patient.pk)
     return render(request, "forms/review/family.html", {"patient": patient, "members": members, "today": date.today()})
+
+
+class TeamFilter(djforms.Form):
+    q = djforms.CharField(label=gettext_lazy("患者氏名・かな"), required=False, max_length=100)
+    facility = djforms.ModelChoiceField(
+        label=gettext_lazy("施設"), required=False, queryset=Facility.objects.exclude(kind="family")
+    )
+
+
+def teams(request):
+    """Per patient the facilities and members of the team now (never a post); CSV on request."""
+    import csv
+
+    from django.db.models import Prefetch, Q
+    from django.http import HttpResponse
+
+    from network.models import MemberLink, TeamLink
+
+    _secretariat_only(request)
+    form = TeamFilter(request.GET or None)
+    patients = access.manageable_patients(request.user).order_by("name_kana")
+    if form.is_valid():
+        if form.cleaned_data["q"]:
+            q = form.cleaned_data["q"]
+            patients = patients.filter(Q(title__icontains=q) | Q(name_kana__icontains=q))
+        if form.cleaned_data["facility"]:
+            patients = patients.filter(
+                pk__in=TeamLink.objects.active().filter(facility=form.cleaned_data["facility"]).values("patient_id")
+            )
+    patients = patients.prefetch_related(
+        Prefetch("team_links", TeamLink.objects.active().select_related("facility"), to_attr="team_now"),
+        Prefetch("member_links", MemberLink.objects.active().select_related("user", "facility"), to_attr="members_now"),
+    )
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="teams.csv"'
+        response.write("\ufeff")  # Excel opens UTF-8 with a BOM
+        writer = csv.writer(response)
+        writer.writerow([_("患者ID"), _("患者氏名"), _("かな"), _("施設"), _("事業所番号"), _("メンバー"), _("メールアドレス")])
+        for patient in patients:
+            for link in patient.team_now:
+                members = [m for m in patient.members_now if m.facility_id == link.facility_id] or [None]
+                for member in members:
+                    writer.writerow([
+                        patient.patient_id, patient.title, patient.name_kana, link.facility.name,
+                        link.facility.code, member.user.get_full_name() if member else "",
+                        member.user.email if member else "",
+                    ])
+        return response
+    return render(request, "forms/review/teams.html", {"filter": form, "patients": patients[:PAGE_SIZE]})

@@ -16,6 +16,7 @@ review_urls = (
         path("<int:pk>/", admin_views.detail, name="detail"),
         path("<int:pk>/accept/", admin_views.accept, name="accept"),
         path("family/<int:patient_pk>/", admin_views.family, name="family"),
+        path("teams/", admin_views.teams, name="teams"),
     ],
     "forms_review",
 )
@@ -34,3 +35,8 @@ class SecretariatMenuItem(MenuItem):
 @hooks.register("register_admin_menu_item")
 def register_review_menu_item():
     return SecretariatMenuItem(_("受付審査"), reverse("forms_review:inbox"), icon_name="tasks", order=120)
+
+
+@hooks.register("register_admin_menu_item")
+def register_teams_menu_item():
+    return SecretariatMenuItem(_("チーム一覧"), reverse("forms_review:teams"), icon_name="group", order=160)

@@ -111,3 +111,27 @@ def test_a_move_made_by_another_clerk_meanwhile_is_reported(clerk, django_captur
     Submission.objects.filter(pk=submission.pk).update(status=SubmissionStatus.UNDER_REVIEW)
     response = clerk.act(submission, django_capture_on_commit_callbacks, action="move", to="under_review")
     assert any("他の担当者がすでに処理しました（現在の状態：審査中）" in m for m in messages_of(response))
+
+
+def test_team_overview_lists_facilities_and_members_never_posts(clerk):
+    import csv
+    import io
+
+    from tests.factories import join_team, make_patient
+    from timeline.models import Post
+
+    clinic = FacilityFactory(name="一覧医院")
+    nurse = make_staff(clinic, email="nurse@ichiran.example.jp", last_name="看護")
+    patient = make_patient("越前 一郎", "えちぜん いちろう")
+    other = make_patient("若狭 二郎", "わかさ じろう")
+    join_team(patient, clinic, nurse)
+    Post.objects.create(patient=patient, author=nurse, facility=clinic, body="秘密の記事本文")
+    page = clerk.client.get("/admin/review/teams/", {"facility": clinic.pk}).content.decode()
+    assert "越前 一郎" in page and "一覧医院" in page and "看護 太郎" in page
+    assert "若狭 二郎" not in page and "秘密の記事本文" not in page
+    by_name = clerk.client.get("/admin/review/teams/", {"q": "わかさ"}).content.decode()
+    assert "若狭 二郎" in by_name and "越前 一郎" not in by_name
+    response = clerk.client.get("/admin/review/teams/", {"facility": clinic.pk, "format": "csv"})
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[1][1:] == ["越前 一郎", "えちぜん いちろう", "一覧医院", clinic.code, "看護 太郎", "nurse@ichiran.example.jp"]
+    assert len(rows) == 2 and other.title not in response.content.decode("utf-8-sig")
