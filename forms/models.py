@@ -203,3 +203,42 @@ class ReviewComment(models.Model):
 
     def __str__(self):
         return f"{self.submission.reference}: {self.get_kind_display()}"
+
+
+class MailTemplate(models.Model):
+    """The secretariat's wording of one flow mail (``forms.notices``), replacing the default.
+
+    Placeholders in braces, e.g. ``{facility}`` or ``{reference}``; only those the mail
+    offers are accepted, and none can name a patient.
+    """
+
+    key = models.CharField(_("メール"), max_length=40, unique=True)
+    subject = models.CharField(_("件名"), max_length=200)
+    body = models.TextField(_("本文"), max_length=5000)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("メールの文面")
+        verbose_name_plural = _("メールの文面")
+        ordering = ["key"]
+
+    def __str__(self):
+        from .notices import TEMPLATE_LABELS
+
+        return str(TEMPLATE_LABELS.get(self.key, self.key))
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from .notices import KEYS, placeholder_errors
+
+        super().clean()
+        if self.key not in KEYS:
+            raise ValidationError({"key": _("このメールは選べません。")})
+        errors = {}
+        for name in ("subject", "body"):
+            message = placeholder_errors(self.key, getattr(self, name))
+            if message:
+                errors[name] = message
+        if errors:
+            raise ValidationError(errors)

@@ -7,10 +7,13 @@ administrators. Mails are queued after the transaction commits and sent through
 django-tasks, so an effect that fails sends nothing.
 """
 
+from string import Formatter
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from django_tasks import task
 
@@ -89,10 +92,63 @@ BODIES = {
 }
 
 
+# The secretariat may reword each mail (``forms.models.MailTemplate``, a snippet).
+KEYS = {
+    "correction": CORRECTION,
+    "rejected": REJECTED,
+    "accepted": ACCEPTED,
+    "registration_complete": REGISTRATION_COMPLETE,
+    "team_linked": TEAM_LINKED,
+    "facility_joined": FACILITY_JOINED,
+    "family_joined": FAMILY_JOINED,
+    "facility_deregistered": FACILITY_DEREGISTERED,
+    "facility_left": FACILITY_LEFT,
+    "family_left": FAMILY_LEFT,
+    "family_left_member": FAMILY_LEFT_MEMBER,
+    "consent_withdrawn": CONSENT_WITHDRAWN,
+    "facility_changed": FACILITY_CHANGED,
+}
+KEY_OF = {subject: key for key, subject in KEYS.items()}
+TEMPLATE_LABELS = {key: subject.replace("受付番号 {reference}：", "") for key, subject in KEYS.items()}
+
+
+def placeholders(key):
+    """The names a mail's wording may use: those of its default wording."""
+    subject = KEYS[key]
+    return {name for _text, name, _spec, _conv in Formatter().parse(subject + BODIES.get(subject, "")) if name}
+
+
+def placeholder_errors(key, text):
+    allowed = placeholders(key)
+    try:
+        used = [name for _text, name, _spec, _conv in Formatter().parse(text or "") if name is not None]
+    except ValueError:
+        return _("波かっこ { } の対応が正しくありません。")
+    unknown = sorted({name for name in used if name not in allowed})
+    if unknown or "" in used:
+        return _("使える差し込み項目は %(allowed)s です（使えないもの：%(unknown)s）。") % {
+            "allowed": "、".join("{" + n + "}" for n in sorted(allowed)) or "—",
+            "unknown": "、".join("{" + n + "}" for n in unknown) or "{}",
+        }
+    return None
+
+
+def _wording(subject):
+    """(subject, body) to use: the secretariat's if it has one for this mail, else the default."""
+    from .models import MailTemplate
+
+    key = KEY_OF.get(subject)
+    custom = MailTemplate.objects.filter(key=key).first() if key else None
+    if custom is not None and not placeholder_errors(key, custom.subject + custom.body):
+        return custom.subject, custom.body
+    return subject, BODIES.get(subject, "")
+
+
 def message(subject, to, **fields):
     """One mail: a subject constant from this module, its body, one recipient."""
-    body = BODIES.get(subject, "").format(**fields) + SIGNATURE
-    return [settings.EMAIL_SUBJECT_PREFIX + subject.format(**fields), body, [to]]
+    subject_text, body_text = _wording(subject)
+    body = body_text.format(**fields) + SIGNATURE
+    return [settings.EMAIL_SUBJECT_PREFIX + subject_text.format(**fields), body, [to]]
 
 
 def messages_to(subject, recipients, **fields):

@@ -5,10 +5,14 @@ from django.utils.translation import gettext_lazy as _
 
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
 
 from network import access
 
-from . import admin_views
+from . import admin_views, notices
+from .models import MailTemplate
 
 review_urls = (
     [
@@ -40,3 +44,25 @@ def register_review_menu_item():
 @hooks.register("register_admin_menu_item")
 def register_teams_menu_item():
     return SecretariatMenuItem(_("チーム一覧"), reverse("forms_review:teams"), icon_name="group", order=160)
+
+
+class MailTemplateViewSet(SnippetViewSet):
+    """The flow mails' wording, editable by the secretariat (defaults in forms.notices)."""
+
+    model = MailTemplate
+    icon = "mail"
+    menu_label = _("メールの文面")
+    add_to_admin_menu = True
+    menu_order = 170
+    list_display = ["__str__", "subject", "updated_at"]
+    panels = [FieldPanel("key", widget=None), FieldPanel("subject"), FieldPanel("body")]
+
+
+def _key_widget():
+    from django import forms
+
+    return forms.Select(choices=[(k, v) for k, v in notices.TEMPLATE_LABELS.items()])
+
+
+MailTemplateViewSet.panels[0] = FieldPanel("key", widget=_key_widget())
+register_snippet(MailTemplateViewSet)

@@ -135,3 +135,28 @@ def test_team_overview_lists_facilities_and_members_never_posts(clerk):
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[1][1:] == ["越前 一郎", "えちぜん いちろう", "一覧医院", clinic.code, "看護 太郎", "nurse@ichiran.example.jp"]
     assert len(rows) == 2 and other.title not in response.content.decode("utf-8-sig")
+
+
+def test_the_secretariat_rewords_a_flow_mail_in_the_admin(clerk, django_capture_on_commit_callbacks):
+    response = clerk.client.post(
+        "/admin/snippets/forms/mailtemplate/add/",
+        {"key": "correction", "subject": "【要修正】受付番号 {reference}", "body": "{name}\n{note}\nお手数をおかけします。"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    submission = submit("1", form_1())
+    start = len(mail.outbox)
+    clerk.act(submission, django_capture_on_commit_callbacks, action="correction", text="印がありません。")
+    assert sent(start) == [("contact@applicant.example.jp", PREFIX + f"【要修正】受付番号 {submission.reference}")]
+    assert "印がありません。\nお手数をおかけします。" in mail.outbox[-1].body
+
+
+def test_a_mail_wording_with_an_unknown_placeholder_is_refused(clerk):
+    from forms.models import MailTemplate
+
+    response = clerk.client.post(
+        "/admin/snippets/forms/mailtemplate/add/",
+        {"key": "facility_joined", "subject": "参加 {patient_name}", "body": "{facility}"},
+    )
+    assert response.status_code == 200
+    assert "使えないもの：{patient_name}" in response.content.decode()
+    assert not MailTemplate.objects.exists()
