@@ -330,6 +330,9 @@ def test_flow_7_facility_leaves_midway(clerk, signed_in, django_capture_on_commi
     patient, doctor, pharmacist, family = _existing_team(with_family=True)
     pharmacy = pharmacist.memberships.get().facility
     pharmacist_client = signed_in(pharmacist)
+    from timeline.models import Post
+
+    Post.objects.create(patient=patient, author=pharmacist, facility=pharmacy, body="服薬を確認しました")
     request = submit("6", {"facility_code": pharmacy.code, "facility_name": pharmacy.name, "end_date": "2026-06-30", "agree": True}, facility=pharmacy)
     start = len(mail.outbox)
     clerk.accept(request, capture)
@@ -344,6 +347,9 @@ def test_flow_7_facility_leaves_midway(clerk, signed_in, django_capture_on_commi
     ]
     assert timeline(pharmacist_client, patient).status_code == 404
     assert can_see(doctor, patient) and can_see(family, patient)
+    # The pharmacy's past post stays for the remaining team, marked as from a facility that left.
+    page = timeline(signed_in(doctor), patient).content.decode()
+    assert "服薬を確認しました" in page and f"{pharmacy.name}（利用解除済み）" in page
     assert not can_see(pharmacist, patient)
     assert_no_patient_content()
 
