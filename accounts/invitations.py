@@ -46,8 +46,6 @@ def send_invitation(user, facility, invited_by=None, subject=None):
     context = {
         "user": user,
         "facility": facility,
-        # A family facility is named after its patient; the mail names no patient.
-        "facility_name": _("患者・家族") if getattr(facility, "family_of_id", None) else facility.name,
         "invited_by": invited_by,
         "url": invitation_url(user),
         "hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
