@@ -115,7 +115,7 @@ def test_bad_uploads_are_refused_with_a_message_and_leave_nothing(case, applicat
     content, name, message = CORPUS[case]
     response = upload(client, url, content, name)
     assert response.status_code == 400
-    assert message in response.content.decode()
+    assert str(message) in response.content.decode()
     assert not SignedDocument.objects.exists()
     assert stored_files(settings) == []
     submission.refresh_from_db()
