@@ -31,6 +31,7 @@ system-deps: ## Debian packages the app needs (installed when missing and runnin
 
 test-system-deps: system-deps ## Debian packages the tests need (Chromium and a Japanese font)
 	@./scripts/apt-ensure chromium fonts-ipaexfont
+	@./scripts/apt-ensure nginx-light
 
 migrate: $(VENV)/.requirements system-deps ## Migrate the embedded SQLite database
 	@mkdir -p var
@@ -69,6 +70,8 @@ bench: $(VENV)/.requirements-test ## Run the benchmarks (figures to bench/result
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(BIN)/python bench/timeline.py
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(BIN)/python bench/pdf.py
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(BIN)/python bench/purge.py
+	DJANGO_SETTINGS_MODULE=cms.settings.test $(BIN)/python bench/trust.py
+	DJANGO_SETTINGS_MODULE=cms.settings.test $(BIN)/python bench/search.py
 
 clean: ## Remove the virtualenv and the embedded database
 	rm -rf $(VENV) var

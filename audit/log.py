@@ -58,6 +58,7 @@ def record(action, *, request=None, actor=None, target=None, patient=None, facil
         address=(request.META.get("REMOTE_ADDR") if request is not None else None) or None,
         user_agent=(request.META.get("HTTP_USER_AGENT", "")[:300] if request is not None else ""),
         request_id=getattr(request, "request_id", "") or uuid.uuid4().hex,
+        disaster_mode=bool(getattr(request, "disaster_mode", False)),
         detail=detail,
     )
     with transaction.atomic():

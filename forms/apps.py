@@ -12,6 +12,12 @@ class FormsConfig(AppConfig):
 
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
+        from search import archive
+
+        from .archive import SubmissionArchiveSource
+
+        archive.register(SubmissionArchiveSource())
+
         post_save.connect(
             _second_factor_enrolled, sender=TOTPDevice, dispatch_uid="forms.complete_registration"
         )

@@ -305,3 +305,59 @@ def can_link_member(user, patient, member, facility):
     return FacilityMembership.objects.active().filter(
         user=member, facility=facility, role__in=TEAM_ROLES
     ).exists()
+
+
+# --- Devices, certificates, VPN numbers, disaster mode (trust/) ---------------
+
+
+def device_managed_memberships(user, facility=None):
+    """Memberships whose person's devices ``user`` manages (certificates, VPN numbers).
+
+    A facility admin: the active staff and family members of the facilities they
+    administer. The secretariat: the active administrators of usable facilities, and
+    patients and families (their facilities have no administrator). No one manages their
+    own devices here.
+    """
+    if not _is_person(user):
+        return FacilityMembership.objects.none()
+    memberships = FacilityMembership.objects.active().filter(
+        facility__status__in=USABLE_FACILITY_STATUSES
+    )
+    if is_secretariat(user):
+        memberships = memberships.filter(role__in=[MembershipRole.ADMIN, MembershipRole.FAMILY])
+    else:
+        memberships = memberships.filter(
+            role__in=TEAM_ROLES, facility__in=administered_facilities(user)
+        )
+    if facility is not None:
+        memberships = memberships.filter(facility=facility)
+    return memberships.exclude(user=user)
+
+
+def can_manage_device_of(user, target, facility=None):
+    """Whether ``user`` may issue or revoke device certificates (and VPN numbers) of ``target``."""
+    if target is None or not _is_person(user):
+        return False
+    return device_managed_memberships(user, facility).filter(user=target).exists()
+
+
+def manageable_device_certificates(user, model):
+    """Certificates ``user`` may see and revoke: their own people's (``model`` is
+    ``trust.DeviceCertificate``; passed in so this module imports no app above it)."""
+    if not _is_person(user):
+        return model.objects.none()
+    certificates = model.objects.filter(
+        user_id__in=device_managed_memberships(user).values("user_id")
+    )
+    if not is_secretariat(user):
+        certificates = certificates.filter(facility__in=administered_facilities(user))
+    return certificates
+
+
+def can_allocate_vpn_numbers(user):
+    """Allocating numbers of the pool to facilities is the secretariat's."""
+    return is_secretariat(user)
+
+
+def can_switch_disaster_mode(user):
+    return is_secretariat(user)

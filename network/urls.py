@@ -25,4 +25,15 @@ urlpatterns = [
         views.member_unlink,
         name="member_unlink",
     ),
+    path("console/<int:facility_pk>/ledger/", views.ledger, name="ledger"),
+    path(
+        "console/<int:facility_pk>/ledger.<str:fmt>",
+        views.ledger_export,
+        name="ledger_export",
+    ),
+    path(
+        "console/<int:facility_pk>/ledger/<int:membership_pk>/pledge/",
+        views.ledger_pledge,
+        name="ledger_pledge",
+    ),
 ]

@@ -192,3 +192,72 @@ def member_unlink(request, facility_pk, patient_pk, link_pk):
         request, _("%(name)s さんをこの患者のチームから外しました。") % {"name": link.user.get_full_name()}
     )
     return redirect("network:patient_team", facility_pk=facility.pk, patient_pk=patient.pk)
+
+
+# --- The user ledger (管理台帳): people, certificates, VPN numbers, pledges (trust/) ---
+
+
+@login_required
+@require_GET
+def ledger(request, facility_pk):
+    from trust.ledger import ledger_rows
+
+    facility = access.get_managed_facility_or_404(request.user, pk=facility_pk)
+    return render(
+        request, "network/ledger.html", {"facility": facility, "rows": ledger_rows(facility)}
+    )
+
+
+@login_required
+@require_GET
+def ledger_export(request, facility_pk, fmt):
+    from django.http import HttpResponse
+    from django.utils import timezone
+
+    from audit import log as audit_log
+    from trust.ledger import ledger_csv, ledger_pdf, ledger_rows
+
+    if fmt not in ("csv", "pdf"):
+        raise Http404
+    facility = access.get_managed_facility_or_404(request.user, pk=facility_pk)
+    rows = ledger_rows(facility)
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    if fmt == "csv":
+        response = HttpResponse(ledger_csv(rows), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(
+            ledger_pdf(facility, rows, requested_by=request.user), content_type="application/pdf"
+        )
+    response["Content-Disposition"] = f'attachment; filename="ledger-{facility.pk}-{stamp}.{fmt}"'
+    response["Cache-Control"] = "private, no-store"
+    audit_log.record("ledger.export", request=request, target=facility, facility=facility, format=fmt)
+    return response
+
+
+@login_required
+@require_POST
+def ledger_pledge(request, facility_pk, membership_pk):
+    """Record (or clear) that a member's confidentiality pledge (form 4) is on file."""
+    import datetime
+
+    from trust.models import Pledge
+
+    facility = access.get_managed_facility_or_404(request.user, pk=facility_pk)
+    membership = get_object_or_404(FacilityMembership.objects.filter(facility=facility), pk=membership_pk)
+    if request.POST.get("action") == "clear":
+        Pledge.objects.filter(membership=membership).delete()
+        messages.success(request, _("誓約書の受領記録を取り消しました。"))
+    else:
+        try:
+            received = datetime.date.fromisoformat(request.POST.get("received_on", ""))
+        except ValueError:
+            messages.error(request, _("受領日を正しく入力してください（例：2026-04-01）。"))
+            return redirect("network:ledger", facility_pk=facility.pk)
+        Pledge.objects.update_or_create(
+            membership=membership, defaults={"received_on": received, "recorded_by": request.user}
+        )
+        messages.success(
+            request,
+            _("%(name)s さんの誓約書（様式4）の受領を記録しました。") % {"name": membership.user.get_full_name()},
+        )
+    return redirect("network:ledger", facility_pk=facility.pk)

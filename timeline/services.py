@@ -12,6 +12,9 @@ from django.utils import timezone
 import reversion
 from reversion.models import Version
 
+from search import index as search_index
+from search.models import EntryKind as SearchKind
+
 from .models import Attachment, ChangeRequest, Notification, Post, PostRead
 from .notifications import notify, notify_new_post
 
@@ -95,6 +98,7 @@ def edit_post(post, editor, data, expected_version):
         post.refresh_from_db()
         reversion.set_user(editor)
         reversion.add_to_revision(post)
+        search_index.index_post(post)  # the edited text replaces the old in the same transaction
     return post
 
 
@@ -119,6 +123,7 @@ def delete_post(post, user):
             deleted_at=timezone.now(),
             version=F("version") + 1,
         )
+        search_index.remove(SearchKind.POST, post.pk)  # attachment entries went with their rows
 
         def remove_files():
             for storage, name in files:

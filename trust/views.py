@@ -20,6 +20,8 @@ from django_otp import match_token
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
+from django_otp_webauthn.views import CompleteCredentialAuthenticationView
 
 from .forms import TokenForm
 from .second_factor import (
@@ -79,7 +81,12 @@ def verify(request):
     return render(
         request,
         "trust/verify.html",
-        {"form": form, "next": _next_url(request), "demo_code": _demo_hint(user)},
+        {
+            "form": form,
+            "next": _next_url(request),
+            "demo_code": _demo_hint(user),
+            "has_passkey": WebAuthnCredential.objects.filter(user=user, confirmed=True).exists(),
+        },
     )
 
 
@@ -170,5 +177,14 @@ def overview(request):
             "totp_devices": totp_devices,
             "backup_remaining": remaining,
             "required": needs_second_factor(user),
+            "passkeys": WebAuthnCredential.objects.filter(user=user, confirmed=True),
         },
     )
+
+
+class PasskeyVerificationComplete(CompleteCredentialAuthenticationView):
+    """django-otp-webauthn's last verification step, plus a new session id (as after TOTP)."""
+
+    def complete_auth(self, device):
+        super().complete_auth(device)
+        self.request.session.cycle_key()

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "billing",
     "public",
     "erasure",
+    "search",
     "cms",
     # Wagtail
     "wagtail.contrib.forms",
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "axes",
     "reversion",
     "django_tasks_db",
@@ -89,6 +91,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "trust.middleware.SecondFactorRequiredMiddleware",
+    "trust.middleware.DeviceCertificateMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -112,6 +115,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "network.context_processors.roles",
                 "timeline.context_processors.notices",
+                "trust.context_processors.trust",
             ],
         },
     },
@@ -306,3 +310,33 @@ ERASURE_JOURNAL_PATH = Path(
 # Keys that a backup carries (e.g. the certificate authority's); MIMAMORI_BACKUP_KEY,
 # the key that encrypts backups, is read from the environment by the commands only.
 MIMAMORI_KEYS_DIR = Path(os.environ.get("MIMAMORI_KEYS_DIR", VAR_DIR / "keys"))
+# --- Trust: own CA, device certificates, VPN numbers, disaster mode (trust/) -------
+# The CA's private key is stored encrypted with this passphrase (required outside
+# DEBUG; in DEBUG a random one is generated under var/keys/ca/).
+TRUST_CA_KEY_PASSPHRASE = os.environ.get("MIMAMORI_CA_KEY_PASSPHRASE", "")
+# Under the keys directory, so that backups carry the CA.
+TRUST_CA_DIR = Path(os.environ.get("MIMAMORI_CA_DIR", MIMAMORI_KEYS_DIR / "ca"))
+# The CRL is written here on every revocation (nginx `ssl_crl`); empty: database only.
+TRUST_CRL_FILE = os.environ.get("MIMAMORI_CRL_FILE", str(TRUST_CA_DIR / "crl.pem"))
+# Behind the TLS proxy: every signed-in request needs a verified, active device
+# certificate of its user. Off for the embedded `make run` (the second factor stands in).
+TRUST_REQUIRE_DEVICE_CERTIFICATE = env_bool("MIMAMORI_REQUIRE_CLIENT_CERT", False)
+# Only requests from these addresses may carry the proxy's X-SSL-Client-* headers.
+TRUSTED_PROXY_ADDRESSES = env_list("TRUSTED_PROXY_ADDRESSES")
+
+# Passkeys (django-otp-webauthn) as a second factor next to TOTP; never password-less.
+# WebAuthn needs a domain (not an IP address): in `make run` open http://localhost:PORT.
+OTP_WEBAUTHN_RP_ID = os.environ.get("OTP_WEBAUTHN_RP_ID", "localhost")
+OTP_WEBAUTHN_RP_NAME = "みまもりSNS"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list(
+    "OTP_WEBAUTHN_ALLOWED_ORIGINS", "http://localhost:8000,http://localhost:8105"
+)
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+# --- Search (search app) ------------------------------------------------------------
+# The database backend (SQLite FTS5 / PostgreSQL tsvector) unless an Elasticsearch
+# URL is given; see docs/search.md.
+SEARCH_ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
+SEARCH_BACKEND = os.environ.get(
+    "SEARCH_BACKEND", "elasticsearch" if SEARCH_ELASTICSEARCH_URL else "database"
+)
+SEARCH_INDEX_NAME = os.environ.get("SEARCH_INDEX_NAME", "mimamori-search")

@@ -41,3 +41,7 @@ else:
 ERASURE_JOURNAL_PATH = os.path.join(
     tempfile.gettempdir(), f"mimamori-test-journal-{os.getpid()}.jsonl"
 )
+# Trust: a fixed CA passphrase for tests; the CRL is kept in the database only unless
+# a test (the nginx one) points it at a file.
+TRUST_CA_KEY_PASSPHRASE = os.environ.get("MIMAMORI_CA_KEY_PASSPHRASE", "test-only-ca-passphrase")
+TRUST_CRL_FILE = os.environ.get("MIMAMORI_CRL_FILE", "")

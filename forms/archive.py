@@ -1,0 +1,72 @@
+"""The submissions in the secretariat's consent archive search (``search.archive``).
+
+Every submitted form is a record: forms 5 and 7 (consent and its withdrawal) are the
+ones the secretariat looks up years later, by name, kana or reference number. Records
+carry the administrative data of the form only; no submission holds timeline content.
+"""
+
+from django.urls import reverse
+from django.utils import timezone
+
+from search.archive import ArchiveRecord
+
+from . import definitions
+from .models import Submission, SubmissionStatus
+
+# The person or facility a record is about, in the order the forms use them.
+_NAME_KEYS = ("patient_name", "facility_name", "staff_name", "admin_name")
+_KANA_KEYS = ("patient_name_kana", "facility_name_kana", "staff_name_kana", "admin_name_kana")
+
+
+def _first(data, keys):
+    for key in keys:
+        value = data.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return ""
+
+
+class SubmissionArchiveSource:
+    key = "submissions"
+    label = "申請書類（様式1〜8）"
+    forms = [(number, label) for number, label in definitions.NUMBER_CHOICES]
+    statuses = list(SubmissionStatus.choices)
+
+    def records(self, user, criteria):
+        submissions = Submission.objects.select_related("facility").order_by("-submitted_at", "-pk")
+        if criteria.form:
+            submissions = submissions.filter(form_number=criteria.form)
+        if criteria.status:
+            if criteria.status not in SubmissionStatus.values:
+                return []
+            submissions = submissions.filter(status=criteria.status)
+        if criteria.facility is not None:
+            submissions = submissions.filter(facility=criteria.facility)
+        out = []
+        for submission in submissions.iterator(chunk_size=500):
+            day = timezone.localdate(submission.submitted_at)
+            if not criteria.in_range(day) or not criteria.matches_reference(submission.reference):
+                continue
+            data = submission.data or {}
+            name = _first(data, _NAME_KEYS) or submission.contact_name
+            kana = _first(data, _KANA_KEYS)
+            if not criteria.matches_text(name, kana, submission.reference):
+                continue
+            facility = submission.facility.name if submission.facility else data.get("facility_name", "")
+            out.append(
+                ArchiveRecord(
+                    source=self.key,
+                    form=submission.form_number,
+                    reference=submission.reference,
+                    name=name,
+                    name_kana=kana,
+                    date=day,
+                    status=submission.status,
+                    status_label=submission.get_status_display(),
+                    facilities=[facility] if facility else [],
+                    url=reverse("wagtailadmin_pages:edit", args=[submission.pk]),
+                )
+            )
+            if len(out) >= criteria.limit:
+                break
+        return out

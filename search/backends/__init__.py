@@ -1,0 +1,45 @@
+"""Where the index lives. One contract, several backends:
+
+* ``database`` (default): the ``SearchEntry`` table with SQLite FTS5 or PostgreSQL
+  tsvector/GIN, chosen by the connection's vendor;
+* ``elasticsearch``: Elasticsearch 8/9 or OpenSearch 2/3, selected when
+  ``ELASTICSEARCH_URL`` or ``OPENSEARCH_URL`` is set (``SEARCH_BACKEND`` setting).
+
+A backend stores ``search.documents.Doc`` objects and answers
+``search(query, kinds, patients=..., pages=..., limit=...)`` with candidate hits
+(``Hit``) restricted to the given patient/page querysets. Callers confirm every
+hit on its normalised text and build snippets (``search.query``).
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+_instances = {}
+
+BACKENDS = {
+    "database": "search.backends.database.DatabaseBackend",
+    "elasticsearch": "search.backends.elasticsearch.ElasticsearchBackend",
+}
+
+
+@dataclass
+class Hit:
+    kind: str
+    text: str
+    patient_id: int | None = None
+    post_id: int | None = None
+    attachment_id: int | None = None
+    page_id: int | None = None
+
+
+def get_backend(name=None):
+    name = name or getattr(settings, "SEARCH_BACKEND", "database")
+    if name not in _instances:
+        _instances[name] = import_string(BACKENDS[name])()
+    return _instances[name]
+
+
+def reset_backends():
+    _instances.clear()

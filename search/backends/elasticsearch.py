@@ -1,0 +1,231 @@
+"""Elasticsearch 8/9 backend (scale-out), selected when ``ELASTICSEARCH_URL`` is set.
+
+Same contract as the database backend. Each document holds the normalised text
+(``search.text.normalize``) in ``text``, analysed three ways:
+
+* ``text``: kuromoji (``analysis-kuromoji`` plugin) for word-level relevance;
+* ``text.bigram``: 2-character n-grams; a query run becomes a ``match_phrase``
+  (adjacent bigrams), exactly as the database backends do;
+* ``text.unigram``: single characters, for one-character queries.
+
+Access: every query is filtered by the patient ids of the caller's policy
+queryset (``network.access``) and by the team's facility ids indexed with each
+document (``facility_ids``, kept current when team links change), never by a
+"public" flag. Deletions remove documents by query (a patient's deletion removes
+everything of that patient). Queries are built with ``elasticsearch.dsl``.
+
+Not run against a live cluster in this repository's CI (none is available); the
+contract tests in tests/search/test_backend_contract.py run when
+``ELASTICSEARCH_URL`` is set. OpenSearch needs the opensearch-py client (the
+official Elasticsearch client refuses OpenSearch servers); not implemented yet.
+"""
+
+import time
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from ..models import EntryKind
+from . import Hit
+
+INDEX_SETTINGS = {
+    "analysis": {
+        "tokenizer": {
+            "ja_bigram": {"type": "ngram", "min_gram": 2, "max_gram": 2, "token_chars": ["letter", "digit"]},
+            "ja_unigram": {"type": "ngram", "min_gram": 1, "max_gram": 1, "token_chars": ["letter", "digit"]},
+        },
+        "analyzer": {
+            "ja_kuromoji": {
+                "type": "custom",
+                "tokenizer": "kuromoji_tokenizer",
+                "filter": ["kuromoji_baseform", "cjk_width", "lowercase"],
+            },
+            "ja_bigram": {"type": "custom", "tokenizer": "ja_bigram", "filter": ["cjk_width", "lowercase"]},
+            "ja_unigram": {"type": "custom", "tokenizer": "ja_unigram", "filter": ["cjk_width", "lowercase"]},
+        },
+    },
+    "index": {"max_ngram_diff": 1},
+}
+MAPPINGS = {
+    "dynamic": "strict",
+    "properties": {
+        "kind": {"type": "keyword"},
+        "chunk": {"type": "integer"},
+        "patient_id": {"type": "long"},
+        "post_id": {"type": "long"},
+        "attachment_id": {"type": "long"},
+        "page_id": {"type": "long"},
+        "facility_ids": {"type": "long"},
+        "seq": {"type": "long"},
+        "text": {
+            "type": "text",
+            "analyzer": "ja_kuromoji",
+            "fields": {
+                "bigram": {"type": "text", "analyzer": "ja_bigram"},
+                "unigram": {"type": "text", "analyzer": "ja_unigram"},
+            },
+        },
+    },
+}
+
+_TARGET = {
+    EntryKind.POST: "post_id",
+    EntryKind.ATTACHMENT: "attachment_id",
+    EntryKind.PATIENT: "patient_id",
+    EntryKind.PAGE: "page_id",
+}
+
+
+def build_query(query, kinds, patient_ids=None, page_ids=None, facility_ids=None, limit=200):
+    """The search body (a dict) for ``query``: phrases of every run, filtered by scope."""
+    from elasticsearch.dsl import Q, Search
+
+    must = []
+    for term_runs in query.term_runs():
+        for run in term_runs:
+            if len(run) == 1:
+                must.append(Q("term", **{"text.unigram": run}))
+            else:
+                must.append(Q("match_phrase", **{"text.bigram": run}))
+    scope = []
+    if patient_ids is not None:
+        patient_scope = Q("terms", patient_id=list(patient_ids))
+        if facility_ids is not None:
+            patient_scope &= Q("terms", facility_ids=list(facility_ids))
+        scope.append(patient_scope)
+    if page_ids is not None:
+        scope.append(Q("terms", page_id=list(page_ids)))
+    search = (
+        Search()
+        .query(Q("bool", must=must, filter=[Q("terms", kind=list(kinds)), Q("bool", should=scope, minimum_should_match=1)]))
+        .sort({"seq": {"order": "desc"}})
+        .extra(size=limit)
+        .source(["kind", "text", "patient_id", "post_id", "attachment_id", "page_id"])
+    )
+    return search.to_dict()
+
+
+def team_facility_ids(patient_id):
+    from network.models import USABLE_FACILITY_STATUSES, TeamLink
+
+    return sorted(
+        TeamLink.objects.active()
+        .filter(patient_id=patient_id, facility__status__in=USABLE_FACILITY_STATUSES)
+        .values_list("facility_id", flat=True)
+    )
+
+
+class ElasticsearchBackend:
+    name = "elasticsearch"
+
+    def __init__(self):
+        url = getattr(settings, "SEARCH_ELASTICSEARCH_URL", "")
+        if not url:
+            raise ImproperlyConfigured("ELASTICSEARCH_URL is not set")
+        from elasticsearch import Elasticsearch
+
+        self.client = Elasticsearch(url, request_timeout=10)
+        self.index = getattr(settings, "SEARCH_INDEX_NAME", "mimamori-search")
+        self._ready = False
+
+    def _ensure_index(self):
+        if self._ready:
+            return
+        if not self.client.indices.exists(index=self.index):
+            self.client.indices.create(index=self.index, settings=INDEX_SETTINGS, mappings=MAPPINGS)
+        self._ready = True
+
+    def _source(self, doc, facility_cache):
+        ids = []
+        if doc.patient_id is not None:
+            if doc.patient_id not in facility_cache:
+                facility_cache[doc.patient_id] = team_facility_ids(doc.patient_id)
+            ids = facility_cache[doc.patient_id]
+        return {
+            "kind": str(doc.kind),
+            "chunk": doc.chunk,
+            "patient_id": doc.patient_id,
+            "post_id": doc.post_id,
+            "attachment_id": doc.attachment_id,
+            "page_id": doc.page_id,
+            "facility_ids": ids,
+            "seq": time.time_ns(),
+            "text": doc.text,
+        }
+
+    # --- writing -------------------------------------------------------------
+
+    def replace(self, kind, target_id, docs):
+        self.delete(kind, target_id, everything_of_patient=False)
+        self.add_many(docs)
+
+    def add_many(self, docs, batch_size=500):
+        from elasticsearch.helpers import bulk
+
+        if not docs:
+            return
+        self._ensure_index()
+        cache = {}
+        actions = (
+            {"_index": self.index, "_id": doc.key, "_source": self._source(doc, cache)} for doc in docs
+        )
+        bulk(self.client, actions, chunk_size=batch_size, refresh="wait_for")
+
+    def delete(self, kind, target_id, everything_of_patient=True):
+        self._ensure_index()
+        field = _TARGET[kind]
+        query = {"term": {field: target_id}}
+        if kind == EntryKind.ATTACHMENT or (kind == EntryKind.PATIENT and not everything_of_patient):
+            query = {"bool": {"filter": [{"term": {field: target_id}}, {"term": {"kind": str(kind)}}]}}
+        # A deleted patient (consent withdrawal) takes every document of theirs along.
+        self.client.delete_by_query(index=self.index, query=query, refresh=True, conflicts="proceed")
+
+    def update_team(self, patient_id):
+        """A team link changed: the patient's documents get the current facility ids."""
+        self._ensure_index()
+        self.client.update_by_query(
+            index=self.index,
+            query={"term": {"patient_id": patient_id}},
+            script={"source": "ctx._source.facility_ids = params.ids", "params": {"ids": team_facility_ids(patient_id)}},
+            refresh=True,
+            conflicts="proceed",
+        )
+
+    def clear(self):
+        if self.client.indices.exists(index=self.index):
+            self.client.indices.delete(index=self.index)
+        self._ready = False
+        self._ensure_index()
+
+    def compact(self):
+        self._ensure_index()
+        self.client.indices.forcemerge(index=self.index, only_expunge_deletes=True)
+
+    def count(self):
+        self._ensure_index()
+        return self.client.count(index=self.index)["count"]
+
+    # --- reading -------------------------------------------------------------
+
+    def search(self, query, kinds, patients=None, pages=None, limit=200, facilities=None):
+        if not query:
+            return []
+        self._ensure_index()
+        patient_ids = list(patients.values_list("pk", flat=True)) if patients is not None else None
+        page_ids = list(pages.values_list("pk", flat=True)) if pages is not None else None
+        if not patient_ids and not page_ids:
+            return []
+        facility_ids = list(facilities) if facilities is not None else None
+        body = build_query(query, [str(k) for k in kinds], patient_ids, page_ids, facility_ids, limit)
+        response = self.client.search(index=self.index, body=body)
+        return [
+            Hit(
+                kind=h["_source"]["kind"],
+                text=h["_source"]["text"],
+                patient_id=h["_source"].get("patient_id"),
+                post_id=h["_source"].get("post_id"),
+                attachment_id=h["_source"].get("attachment_id"),
+                page_id=h["_source"].get("page_id"),
+            )
+            for h in response["hits"]["hits"]
+        ]
