@@ -68,6 +68,7 @@ lock: $(BIN)/python ## Re-pin requirements*.txt from pyproject.toml
 bench: $(VENV)/.requirements-test ## Run the benchmarks (figures to bench/results/)
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(BIN)/python bench/access.py
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(BIN)/python bench/timeline.py
+	DJANGO_SETTINGS_MODULE=cms.settings.test $(BIN)/python bench/audit.py
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(BIN)/python bench/pdf.py
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(BIN)/python bench/purge.py
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(BIN)/python bench/trust.py

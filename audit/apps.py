@@ -1,3 +1,4 @@
+"""The audit log: append-only, hash-chained record of reads, writes and administrative actions."""
 from django.apps import AppConfig
 
 
@@ -5,3 +6,8 @@ class AuditConfig(AppConfig):
     name = "audit"
     verbose_name = "監査ログ"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import signal_handlers
+
+        signal_handlers.connect()

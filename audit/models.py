@@ -46,3 +46,19 @@ class ChainHead(models.Model):
 
     def __str__(self):
         return self.last_hash
+
+
+class UserSession(models.Model):
+    """Which session keys belong to whom, so that signing out or deactivating an account
+    can end every session of that person (other browsers and devices too)."""
+
+    user_id = models.BigIntegerField(db_index=True)
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "利用者のセッション"
+        verbose_name_plural = "利用者のセッション"
+
+    def __str__(self):
+        return f"{self.user_id}: {self.created_at:%Y-%m-%d %H:%M}"

@@ -24,6 +24,7 @@ urlpatterns = [
     path("search/", include("search.urls")),
     path("sw.js", timeline_views.service_worker, name="service_worker"),
     path("admin/", include(wagtailadmin_urls)),
+    path("audit/", include("audit.urls")),
 ]
 
 if settings.DEBUG:

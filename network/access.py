@@ -307,6 +307,26 @@ def can_link_member(user, patient, member, facility):
     ).exists()
 
 
+# --- The audit log -------------------------------------------------------------
+
+
+def audit_scope(user):
+    """Which audit entries ``user`` may look through (metadata only, never medical content).
+
+    ``"all"`` for the secretariat; a list of facility ids for a facility administrator
+    (entries made by people acting for those facilities); ``None`` for everyone else.
+    """
+    if not _is_person(user):
+        return None
+    if is_secretariat(user):
+        return "all"
+    facility_ids = list(administered_facilities(user).values_list("pk", flat=True))
+    return facility_ids or None
+
+
+def can_see_who_read(user, patient):
+    """The patient and family see who looked at their own timeline ("who looked at my record")."""
+    return can_view_patient(user, patient) and acts_as_family(user, patient)
 # --- Devices, certificates, VPN numbers, disaster mode (trust/) ---------------
 
 

@@ -78,17 +78,23 @@ def timeline_page(request, patient):
     family = any(f.kind == FacilityKind.FAMILY for f in facilities)
     form = PostForm(facilities=facilities, for_family=family)
     if request.method == "POST":
+        audit_log.note(request, action="post.create", target=patient, patient=patient)
         form = PostForm(request.POST, request.FILES, facilities=facilities, for_family=family)
         if form.is_valid():
             data = form.cleaned_data
-            services.create_post(
-                user,
-                patient,
-                data["facility"],
-                _job_title(user, data["facility"]),
-                data,
-                uploads=data["files"],
-            )
+            # The post and its audit entry commit together (one commit per post).
+            with transaction.atomic():
+                post = services.create_post(
+                    user,
+                    patient,
+                    data["facility"],
+                    _job_title(user, data["facility"]),
+                    data,
+                    uploads=data["files"],
+                )
+                audit_log.record(
+                    "post.create", request=request, target=post, patient=patient, method="POST"
+                )
             messages.success(request, _("投稿しました。"))
             return redirect(patient.url)
     # The read's writes (audit entry, read marks, notices seen) share one transaction:
@@ -184,6 +190,7 @@ def _own_post_or_404(user, pk):
 @require_http_methods(["GET", "POST"])
 def edit(request, pk):
     post = _own_post_or_404(request.user, pk)
+    audit_log.note(request, action="post.edit", target=post, patient=post.patient)
     initial = {
         "body": post.body,
         "next_visit_date": post.next_visit_date,
@@ -221,6 +228,7 @@ def edit(request, pk):
 @require_POST
 def delete(request, pk):
     post = _own_post_or_404(request.user, pk)
+    audit_log.note(request, action="post.delete", target=post, patient=post.patient)
     services.delete_post(post, request.user)
     messages.success(request, _("投稿を削除しました。"))
     return redirect(post.patient.url)
@@ -230,6 +238,7 @@ def delete(request, pk):
 @require_GET
 def history(request, pk):
     post = get_object_or_404(_visible_posts(request.user).select_related("patient"), pk=pk)
+    audit_log.record("post.history", request=request, target=post, patient=post.patient)
     versions = list(
         Version.objects.get_for_object(post).select_related("revision", "revision__user").order_by("pk")
     )
@@ -255,6 +264,7 @@ def history(request, pk):
 @require_GET
 def readers(request, pk):
     post = get_object_or_404(_visible_posts(request.user).select_related("patient"), pk=pk)
+    audit_log.record("post.readers", request=request, target=post, patient=post.patient)
     audience = access.readers_of(post.patient) - {post.author_id}
     reads = {r.user_id: r for r in post.reads.select_related("user")}
     people = get_user_model().objects.filter(pk__in=audience).order_by("last_name_kana")
@@ -312,6 +322,7 @@ def thumbnail(request, pk):
     item = _attachment_or_404(request.user, pk)
     if not item.thumbnail:
         raise Http404
+    audit_log.record("attachment.thumbnail", request=request, target=item, patient=item.post.patient)
     response = FileResponse(
         item.thumbnail.open("rb"), content_type="image/jpeg", filename=f"mimamori-{item.pk}-thumb.jpg"
     )
@@ -333,6 +344,7 @@ def request_change(request, pk):
     post = get_object_or_404(_visible_posts(request.user).select_related("patient", "author"), pk=pk)
     if not access.can_request_change(request.user, post):
         raise Http404
+    audit_log.note(request, action="post.change_request", target=post, patient=post.patient)
     form = ChangeRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.request_change(post, request.user, form.cleaned_data["kind"], form.cleaned_data["reason"])
@@ -352,6 +364,7 @@ def answer_request(request, pk):
         ).select_related("post", "post__patient", "requester"),
         pk=pk,
     )
+    audit_log.note(request, action="change_request.answer", target=change, patient=change.post.patient)
     form = AnswerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.answer_change_request(

@@ -23,6 +23,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 from django_otp_webauthn.views import CompleteCredentialAuthenticationView
 
+from audit import log as audit_log
+
 from .forms import TokenForm
 from .second_factor import (
     forget,
@@ -76,7 +78,9 @@ def verify(request):
         device = match_token(user, form.cleaned_data["token"])
         if device is not None:
             _complete(request, device)
+            audit_log.record("auth.second_factor", request=request)
             return redirect(_next_url(request))
+        audit_log.record("auth.second_factor_failed", request=request, decision="denied")
         form.add_error("token", _code_error(wait))
     return render(
         request,

@@ -283,6 +283,63 @@ def require_secret_key(key):
         raise ImproperlyConfigured("SECRET_KEY must be set in the environment (32+ characters).")
     return key
 
+# --- Audit log and hardening (issue #8) -----------------------------------------------
+# Strict Content-Security-Policy with per-request nonces (django-csp): scripts and styles
+# only from this site (or carrying the request's nonce); no plugins, no framing, no
+# foreign form targets. Inline event handlers are not allowed: themes/static/js/confirm.js
+# takes their place. The Wagtail admin (secretariat only, behind the second factor) uses
+# inline scripts of its own and gets a policy with 'unsafe-inline' for scripts and styles
+# (audit.middleware.AdminPolicyMiddleware).
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-src": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+MIDDLEWARE.insert(1, "csp.middleware.CSPMiddleware")  # noqa: F405
+MIDDLEWARE.insert(2, "audit.middleware.AdminPolicyMiddleware")  # noqa: F405
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,  # noqa: F405
+    "audit.middleware.AuditMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,  # noqa: F405
+    "audit.middleware.SessionLimitsMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("audit.middleware.AuditMiddleware") + 1,  # noqa: F405
+    "audit.ratelimit.RateLimitMiddleware",
+)
+
+# Sessions end 12 hours after sign-in whatever the activity (idle limit: SESSION_COOKIE_AGE).
+SESSION_ABSOLUTE_SECONDS = int(os.environ.get("SESSION_ABSOLUTE_SECONDS", str(12 * 60 * 60)))
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# Rate limits (django-ratelimit counters in the cache): sign-in attempts per address on
+# top of django-axes' per-account lockout, uploads and searches per person.
+RATELIMIT_IP_META_KEY = "audit.ratelimit.client_ip"
+RATELIMIT_USE_CACHE = os.environ.get("RATELIMIT_CACHE", "default")
+RATE_LIMITS = [
+    {"name": "login", "methods": ["POST"], "prefix": "/accounts/login/", "rate": "30/10m", "key": "ip"},
+    {"name": "second_factor", "methods": ["POST"], "prefix": "/2fa/verify/", "rate": "20/10m"},
+    {"name": "upload", "methods": ["POST"], "multipart": True, "rate": "60/h"},
+    {"name": "search", "methods": ["GET"], "prefix": "/search/", "rate": "60/m"},
+]
 
 # --- Forms and signed documents ---------------------------------------------------
 # Scans of signed forms: at most this size per file.
