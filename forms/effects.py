@@ -128,6 +128,9 @@ class NewFacility(Effect):
             % {"name": self.data.get("admin_name", ""), "email": email},
             _("施設内管理者が登録を終えると本登録となり、施設が利用できるようになります。"),
         ]
+        vpn = self.data.get("vpn_count")
+        if vpn not in (None, ""):
+            plan.changes.append(_("VPN番号を%(count)s個割り当てます。") % {"count": vpn})
         return plan
 
     def apply(self, actor):
@@ -152,6 +155,13 @@ class NewFacility(Effect):
         admin = _new_user(d.get("admin_email"), d.get("admin_name"), d.get("admin_name_kana"))
         services.add_membership(admin, facility, MembershipRole.ADMIN, actor=actor)
         self.submission.facility = facility
+        if facility.vpn_request_count:
+            from trust.services import TrustError, allocate_vpn_numbers
+
+            try:
+                allocate_vpn_numbers(facility, facility.vpn_request_count, actor=actor)
+            except TrustError as exc:
+                raise EffectError(str(exc)) from exc
         _invite_after_commit(admin, facility, actor, subject=notices.ADMIN_INVITATION)
 
 

@@ -152,6 +152,7 @@ def test_flow_1_new_team_without_family(clerk, django_capture_on_commit_callback
     clerk.accept(submission, capture)
     facility = Facility.objects.get(code="1800000001")
     assert facility.status == FacilityStatus.PROVISIONAL
+    assert facility.vpn_numbers.count() == 2  # the form asked for two VPN numbers
     assert sent(start) == [
         ("admin@naika.example.jp", PREFIX + "施設内管理者の登録（仮登録）のご案内"),
         (CONTACT, PREFIX + f"受付番号 {submission.reference}：申請を受理しました"),
@@ -263,12 +264,16 @@ def test_flow_4_facility_deregistration(clerk, signed_in, django_capture_on_comm
     join_team(patient, clinic, doctor)
     doctor_client = signed_in(doctor)
     assert timeline(doctor_client, patient).status_code == 200
+    from trust.services import allocate_vpn_numbers
+
+    allocate_vpn_numbers(clinic, 2)
     request = submit("6", {"facility_code": clinic.code, "facility_name": clinic.name, "end_date": "2026-06-30", "agree": True}, facility=clinic)
     start = len(mail.outbox)
     clerk.accept(request, capture)
     clinic.refresh_from_db()
     assert clinic.status == FacilityStatus.DEREGISTERED
     assert not TeamLink.objects.active().filter(facility=clinic).exists()
+    assert not clinic.vpn_numbers.exists()  # its VPN numbers went back to the pool
     # The open session loses access on its very next request.
     assert timeline(doctor_client, patient).status_code == 404
     assert sent(start) == [
