@@ -101,7 +101,9 @@ def _move(submission, to, actor, *, kind, note="", request=None, extra=None):
 
 
 def transition(submission, to, actor, *, note="", request=None):
-    """A plain move (received, under review, done)."""
+    """A plain move (received, under review, done); the others have their own functions."""
+    if to not in MANUAL_TARGETS:
+        raise ReviewError(_("この操作では状態を「%(to)s」にできません。") % {"to": S(to).label if to in S.values else to})
     with transaction.atomic():
         return _move(submission, to, actor, kind=ReviewComment.Kind.TRANSITION, note=note, request=request)
 

@@ -160,3 +160,13 @@ def test_a_mail_wording_with_an_unknown_placeholder_is_refused(clerk):
     assert response.status_code == 200
     assert "使えないもの：{patient_name}" in response.content.decode()
     assert not MailTemplate.objects.exists()
+
+
+def test_a_plain_move_cannot_accept_without_the_effects(clerk, django_capture_on_commit_callbacks):
+    from network.models import Facility
+
+    submission = submit("1", form_1())
+    response = clerk.act(submission, django_capture_on_commit_callbacks, action="move", to="accepted")
+    assert "この操作では状態を「受理」にできません。" in messages_of(response)
+    assert Submission.objects.get(pk=submission.pk).status == SubmissionStatus.RECEIVED
+    assert not Facility.objects.filter(code="1800000001").exists()
