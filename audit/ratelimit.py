@@ -38,7 +38,11 @@ def _matches(rule, request):
         return False
     if "prefix" in rule and not request.path.startswith(rule["prefix"]):
         return False
-    if rule.get("multipart") and not request.content_type.startswith("multipart/form-data"):
+    # Uploads are requests that carry a file: the composer's form is always multipart,
+    # and a text-only post is not an upload.
+    if rule.get("with_files") and not (
+        request.content_type.startswith("multipart/form-data") and request.FILES
+    ):
         return False
     return True
 

@@ -29,7 +29,10 @@ def _first(data, keys):
 class SubmissionArchiveSource:
     key = "submissions"
     label = "申請書類（様式1〜8）"
-    forms = [(number, label) for number, label in definitions.NUMBER_CHOICES]
+    forms = [
+        (form.number, form.label if form.label == form.title else f"{form.label} {form.title}")
+        for form in definitions.FORMS
+    ]
     statuses = list(SubmissionStatus.choices)
 
     def records(self, user, criteria):

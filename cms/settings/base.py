@@ -81,6 +81,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Strict Content-Security-Policy with nonces; the Wagtail admin gets its own policy.
+    "csp.middleware.CSPMiddleware",
+    "audit.middleware.AdminPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "accounts.sessions.IdleTimeoutMiddleware",
     # Japanese unless the user picks English with the switch; the browser's
@@ -90,9 +93,14 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Request ids, writes, refusals and admin actions into the audit log; then rate limits.
+    "audit.middleware.AuditMiddleware",
+    "audit.ratelimit.RateLimitMiddleware",
     "trust.middleware.SecondFactorRequiredMiddleware",
     "trust.middleware.DeviceCertificateMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The absolute (12 h) session limit and sign-out everywhere.
+    "audit.middleware.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Last, as django-axes asks: turns a lockout into the Japanese lockout page.
@@ -309,21 +317,6 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
     }
 }
-MIDDLEWARE.insert(1, "csp.middleware.CSPMiddleware")  # noqa: F405
-MIDDLEWARE.insert(2, "audit.middleware.AdminPolicyMiddleware")  # noqa: F405
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,  # noqa: F405
-    "audit.middleware.AuditMiddleware",
-)
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,  # noqa: F405
-    "audit.middleware.SessionLimitsMiddleware",
-)
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("audit.middleware.AuditMiddleware") + 1,  # noqa: F405
-    "audit.ratelimit.RateLimitMiddleware",
-)
-
 # Sessions end 12 hours after sign-in whatever the activity (idle limit: SESSION_COOKIE_AGE).
 SESSION_ABSOLUTE_SECONDS = int(os.environ.get("SESSION_ABSOLUTE_SECONDS", str(12 * 60 * 60)))
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -337,7 +330,7 @@ RATELIMIT_USE_CACHE = os.environ.get("RATELIMIT_CACHE", "default")
 RATE_LIMITS = [
     {"name": "login", "methods": ["POST"], "prefix": "/accounts/login/", "rate": "30/10m", "key": "ip"},
     {"name": "second_factor", "methods": ["POST"], "prefix": "/2fa/verify/", "rate": "20/10m"},
-    {"name": "upload", "methods": ["POST"], "multipart": True, "rate": "60/h"},
+    {"name": "upload", "methods": ["POST"], "with_files": True, "rate": "60/h"},
     {"name": "search", "methods": ["GET"], "prefix": "/search/", "rate": "60/m"},
 ]
 

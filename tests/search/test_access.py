@@ -139,6 +139,7 @@ def test_searching_is_audited_without_the_words(team, signed_in):
     _get(signed_in(team["doctor"]), "褥瘡")
     entry = AuditEntry.objects.filter(action="search.query").get()
     assert entry.actor_id == team["doctor"].pk
-    assert entry.detail == {"patients_shown": 1, "posts_shown": 1}
+    assert entry.detail["patients_shown"] == 1 and entry.detail["posts_shown"] == 1
+    assert entry.detail["job_title"] == "医師"  # who read, by job (the audit log keeps it)
     assert "褥瘡" not in str(entry.detail)
     assert entry.created_at <= timezone.now()

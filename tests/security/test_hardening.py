@@ -206,7 +206,7 @@ def test_sign_in_attempts_are_rate_limited_per_address(client):
 def test_uploads_are_rate_limited_per_person(nurse_and_patient, signed_in, settings):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    settings.RATE_LIMITS = [{"name": "upload", "methods": ["POST"], "multipart": True, "rate": "2/h"}]
+    settings.RATE_LIMITS = [{"name": "upload", "methods": ["POST"], "with_files": True, "rate": "2/h"}]
     nurse, patient = nurse_and_patient
     client = signed_in(nurse)
     codes = [
@@ -214,6 +214,16 @@ def test_uploads_are_rate_limited_per_person(nurse_and_patient, signed_in, setti
         for i in range(3)
     ]
     assert codes[-1] == 429 and 429 not in codes[:2]
+
+
+def test_text_posts_are_not_counted_as_uploads(nurse_and_patient, signed_in, settings):
+    # The composer's form is multipart (it can carry photos); a post without a file is
+    # not an upload, so a busy nurse is never stopped by the upload limit.
+    settings.RATE_LIMITS = [{"name": "upload", "methods": ["POST"], "with_files": True, "rate": "2/h"}]
+    nurse, patient = nurse_and_patient
+    client = signed_in(nurse)
+    codes = [client.post(patient.url, {"body": f"訪問しました {i}"}).status_code for i in range(4)]
+    assert codes == [302] * 4
 
 
 def test_search_decorator_limits_per_person(rf, nurse_and_patient):
