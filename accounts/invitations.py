@@ -36,7 +36,7 @@ def invitation_url(user):
     return settings.SITE_BASE_URL.rstrip("/") + path
 
 
-def send_invitation(user, facility, invited_by=None):
+def send_invitation(user, facility, invited_by=None, subject=None):
     """Mail ``user`` a link (valid 72 hours) to set a password. No medical content.
 
     Any link sent before stops working.
@@ -52,7 +52,7 @@ def send_invitation(user, facility, invited_by=None):
     }
     # In the site's language, not the inviting admin's: the recipient's is not known yet.
     with translation.override(settings.LANGUAGE_CODE):
-        subject = settings.EMAIL_SUBJECT_PREFIX + _("利用者登録のご案内")
+        subject = settings.EMAIL_SUBJECT_PREFIX + (subject or _("利用者登録のご案内"))
         body = render_to_string("accounts/email/invitation.txt", context)
     message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
     if getattr(facility, "family_of_id", None):

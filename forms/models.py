@@ -120,6 +120,17 @@ class Submission(Page):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Review by the secretariat (forms.review): the clerk in charge and when accepting applied
+    # the form's effects (set once; accepting again changes nothing more).
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("担当者"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    effects_applied_at = models.DateTimeField(_("反映日時"), null=True, blank=True)
     # The applicant's secret: signed into the link mailed to an applicant without account.
     access_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
@@ -160,3 +171,74 @@ class Submission(Page):
         self.status = status
         self.save(update_fields=["status"])
         self.save_revision(user=user, log_action=True)
+
+
+class ReviewComment(models.Model):
+    """A clerk's note on a submission, or the message of a correction request or rejection."""
+
+    class Kind(models.TextChoices):
+        COMMENT = "comment", _("コメント")
+        CORRECTION = "correction", _("修正依頼")
+        REJECTION = "rejection", _("不受理の理由")
+        TRANSITION = "transition", _("状態の変更")
+
+    submission = models.ForeignKey(
+        Submission, verbose_name=_("申請"), on_delete=models.CASCADE, related_name="review_comments"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("記入者"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    kind = models.CharField(_("種類"), max_length=16, choices=Kind.choices, default=Kind.COMMENT)
+    text = models.TextField(_("内容"), max_length=2000)
+    created_at = models.DateTimeField(_("記入日時"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("審査コメント")
+        verbose_name_plural = _("審査コメント")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.submission.reference}: {self.get_kind_display()}"
+
+
+class MailTemplate(models.Model):
+    """The secretariat's wording of one flow mail (``forms.notices``), replacing the default.
+
+    Placeholders in braces, e.g. ``{facility}`` or ``{reference}``; only those the mail
+    offers are accepted, and none can name a patient.
+    """
+
+    key = models.CharField(_("メール"), max_length=40, unique=True)
+    subject = models.CharField(_("件名"), max_length=200)
+    body = models.TextField(_("本文"), max_length=5000)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("メールの文面")
+        verbose_name_plural = _("メールの文面")
+        ordering = ["key"]
+
+    def __str__(self):
+        from .notices import TEMPLATE_LABELS
+
+        return str(TEMPLATE_LABELS.get(self.key, self.key))
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from .notices import KEYS, placeholder_errors
+
+        super().clean()
+        if self.key not in KEYS:
+            raise ValidationError({"key": _("このメールは選べません。")})
+        errors = {}
+        for name in ("subject", "body"):
+            message = placeholder_errors(self.key, getattr(self, name))
+            if message:
+                errors[name] = message
+        if errors:
+            raise ValidationError(errors)
