@@ -66,6 +66,19 @@ def test_seed_demo_is_idempotent():
 
 
 @pytest.mark.django_db
+def test_seed_demo_leaves_two_forms_in_the_review_inbox_once():
+    from forms.models import Submission
+
+    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    forms = {s.form_number: s for s in Submission.objects.all()}
+    assert sorted(forms) == ["1", "8"]
+    assert forms["1"].data["facility_name"] == "みどり歯科クリニック" and forms["1"].facility is None
+    assert forms["8"].data["patient_name"] == "若狭 ミツ"
+    assert forms["8"].facility.name == "みまもり在宅クリニック"
+
+
+@pytest.mark.django_db
 def test_seed_demo_teams_differ_and_family_sees_only_their_patient():
     from django.contrib.auth import get_user_model
 

@@ -12,7 +12,7 @@ from base64 import b32encode
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -138,6 +138,46 @@ DEMO_POSTS = [
 ]
 
 
+# Forms waiting in the secretariat's review inbox (fictitious facility and people).
+DEMO_SUBMISSIONS = [
+    (
+        "1",
+        {
+            "facility_kind": "dental",
+            "facility_code": "1819900001",
+            "facility_name": "みどり歯科クリニック",
+            "facility_name_kana": "みどりしかくりにっく",
+            "postal_code": "910-0005",
+            "address": "福井県福井市大手3-10-1",
+            "phone": "0776-00-1111",
+            "representative": "緑川 一郎",
+            "medical_net": "no",
+            "admin_name": "緑川 花子",
+            "admin_name_kana": "みどりかわ はなこ",
+            "admin_email": f"admin-dental@{DOMAIN}",
+            "vpn_count": "2",
+            "contact_name": "緑川 花子",
+            "contact_email": f"office-dental@{DOMAIN}",
+        },
+        None,
+    ),
+    (
+        "8",
+        {
+            "facility_name": "みまもり在宅クリニック",
+            "representative": "山田 一郎",
+            "patient_name": "若狭 ミツ",
+            "patient_name_kana": "わかさ みつ",
+            "patient_birth_date": "1938-03-03",
+            "start_date": "2026-12-01",
+            "contact_name": "山田 一郎",
+            "contact_email": f"admin-clinic@{DOMAIN}",
+        },
+        "clinic",
+    ),
+]
+
+
 def access_visible(user, patient):
     from network.access import can_post
 
@@ -233,7 +273,33 @@ class Command(BaseCommand):
                 services.add_family_member(patient, user, relation)
                 accounts.append((f"家族（{name} さんの{relation}）", user, False))
             self._posts(patient, staff)
+        self._submissions(facilities["clinic"])
         return accounts
+
+    def _submissions(self, clinic):
+        """Two forms in the secretariat's review inbox, once: a new dental clinic's form 1
+        and the clinic's form 8 for 若狭 ミツ. They go through the online form's checks."""
+        from forms import definitions, online
+        from forms.models import Submission
+        from forms.services import create_submission
+
+        if Submission.objects.exists():
+            return
+        for number, values, facility in DEMO_SUBMISSIONS:
+            definition = definitions.BY_NUMBER[number]
+            data = {**values, "facility_code": values.get("facility_code") or clinic.code}
+            if "contact_email" in data:
+                data["contact_email_confirm"] = data["contact_email"]
+            if "admin_email" in data:
+                data["admin_email_confirm"] = data["admin_email"]
+            form = online.form_class(definition)(data)
+            if not form.is_valid():
+                raise CommandError(f"demo form {number}: {form.errors.as_json()}")
+            create_submission(
+                definition,
+                online.to_json(definition, form.cleaned_data),
+                facility=clinic if facility == "clinic" else None,
+            )
 
     def _posts(self, patient, staff):
         """A few realistic posts, once per patient (nothing is added on later runs)."""
