@@ -29,9 +29,10 @@ $(VENV)/.requirements-test: requirements-test.txt $(VENV)/.requirements
 system-deps: ## Debian packages the app needs (installed when missing and running as root)
 	@./scripts/apt-ensure libmagic1
 
-test-system-deps: system-deps ## Debian packages the tests need (Chromium and a Japanese font)
+test-system-deps: system-deps ## Debian packages the tests need (browser, font, nginx, gettext, openssl)
 	@./scripts/apt-ensure chromium fonts-ipaexfont
 	@./scripts/apt-ensure nginx-light
+	@./scripts/apt-ensure gettext openssl
 
 migrate: $(VENV)/.requirements system-deps ## Migrate the embedded SQLite database
 	@mkdir -p var

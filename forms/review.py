@@ -156,37 +156,34 @@ def _submitter_fields(submission):
     }
 
 
-def request_correction(submission, note, actor, request=None):
-    """Ask the submitter to correct the form: status "needs correction" and a mail with ``note``."""
+def _answer_submitter(submission, status, kind, mail, note, missing_note, actor, request):
+    """Move to ``status`` with the clerk's ``note`` and mail the note to the submitter."""
     note = (note or "").strip()
     if not note:
-        raise ReviewError(_("修正してほしい点を入力してください。"))
+        raise ReviewError(missing_note)
     with transaction.atomic():
-        fresh = _move(
-            submission, S.NEEDS_CORRECTION, actor,
-            kind=ReviewComment.Kind.CORRECTION, note=note, request=request,
-        )
+        fresh = _move(submission, status, actor, kind=kind, note=note, request=request)
         if fresh.contact_email:
             notices.send_after_commit(
-                [notices.message(notices.CORRECTION, fresh.contact_email, note=note, **_submitter_fields(fresh))]
+                [notices.message(mail, fresh.contact_email, note=note, **_submitter_fields(fresh))]
             )
     return fresh
+
+
+def request_correction(submission, note, actor, request=None):
+    """Ask the submitter to correct the form: status "needs correction" and a mail with ``note``."""
+    return _answer_submitter(
+        submission, S.NEEDS_CORRECTION, ReviewComment.Kind.CORRECTION, notices.CORRECTION,
+        note, _("修正してほしい点を入力してください。"), actor, request,
+    )
 
 
 def reject(submission, note, actor, request=None):
-    note = (note or "").strip()
-    if not note:
-        raise ReviewError(_("受理できない理由を入力してください。"))
-    with transaction.atomic():
-        fresh = _move(
-            submission, S.REJECTED, actor,
-            kind=ReviewComment.Kind.REJECTION, note=note, request=request,
-        )
-        if fresh.contact_email:
-            notices.send_after_commit(
-                [notices.message(notices.REJECTED, fresh.contact_email, note=note, **_submitter_fields(fresh))]
-            )
-    return fresh
+    """Refuse the form: status "rejected" and a mail with the reason (``note``)."""
+    return _answer_submitter(
+        submission, S.REJECTED, ReviewComment.Kind.REJECTION, notices.REJECTED,
+        note, _("受理できない理由を入力してください。"), actor, request,
+    )
 
 
 def preview(submission, options=None):
