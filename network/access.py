@@ -42,6 +42,7 @@ from .models import (
 
 SECRETARIAT_GROUP = "事務局"
 _SECRETARIAT_CACHE = "_mimamori_is_secretariat"
+_FACILITY_ADMIN_CACHE = "_mimamori_is_facility_admin"
 
 # Roles whose members take part in timelines (administrators do not).
 TEAM_ROLES = [MembershipRole.STAFF, MembershipRole.FAMILY]
@@ -253,9 +254,55 @@ def is_facility_admin(user):
     """Kept on the user object for the rest of the request (header, second factor)."""
     if not _is_person(user):
         return False
-    if not hasattr(user, "_mimamori_is_facility_admin"):
-        user._mimamori_is_facility_admin = administered_facilities(user).exists()
-    return user._mimamori_is_facility_admin
+    if not hasattr(user, _FACILITY_ADMIN_CACHE):
+        setattr(user, _FACILITY_ADMIN_CACHE, administered_facilities(user).exists())
+    return getattr(user, _FACILITY_ADMIN_CACHE)
+
+
+def load_roles(user, also=()):
+    """Answer ``is_secretariat`` and ``is_facility_admin`` in one statement, with ``also``.
+
+    ``also`` is a list of ``(name, sql, params)`` yes/no subqueries the caller needs at
+    the same moment (e.g. "has a confirmed device"); their answers are returned as a
+    dict. The role answers are kept on the user object for the rest of the request,
+    exactly as the two functions keep them, and follow the same rules (a fixed
+    statement over indexed columns: every request of an unverified user asks it).
+    """
+    if not _is_person(user):
+        return {name: False for name, _sql, _params in also}
+    g, ug, fm, f = (
+        Group._meta.db_table,
+        get_user_model().groups.through._meta.db_table,
+        FacilityMembership._meta.db_table,
+        Facility._meta.db_table,
+    )
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    statuses = ", ".join(["%s"] * len(USABLE_FACILITY_STATUSES))
+    questions = [
+        # Table names come from model metadata and every value is a parameter.
+        (
+            _SECRETARIAT_CACHE,
+            f"SELECT 1 FROM {ug} ug JOIN {g} g ON g.id = ug.group_id "  # noqa: S608
+            "WHERE ug.user_id = %s AND g.name = %s",
+            [user.pk, SECRETARIAT_GROUP],
+        ),
+        (
+            _FACILITY_ADMIN_CACHE,
+            f"SELECT 1 FROM {fm} fm JOIN {f} f ON f.id = fm.facility_id "  # noqa: S608
+            "WHERE fm.user_id = %s AND fm.role = %s AND fm.since <= %s "
+            f"AND (fm.until IS NULL OR fm.until > %s) AND f.status IN ({statuses})",
+            [user.pk, str(MembershipRole.ADMIN), now, now, *map(str, USABLE_FACILITY_STATUSES)],
+        ),
+        *also,
+    ]
+    sql = "SELECT " + ", ".join(f"EXISTS ({q})" for _name, q, _params in questions)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for _name, _q, params in questions for value in params])
+        row = cursor.fetchone()
+    answers = {name: bool(value) for (name, _q, _p), value in zip(questions, row, strict=True)}
+    setattr(user, _SECRETARIAT_CACHE, answers.pop(_SECRETARIAT_CACHE))
+    setattr(user, _FACILITY_ADMIN_CACHE, answers.pop(_FACILITY_ADMIN_CACHE))
+    return answers
 
 
 def can_manage_facility(user, facility):

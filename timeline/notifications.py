@@ -10,7 +10,7 @@ import time
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -48,30 +48,61 @@ def enqueue_with_transaction(task, **kwargs):
 def notify(users, patient, kind, post=None, readers=None):
     """Create in-app notices for ``users`` (only those who may read ``patient``) and mail them.
 
+    Returns the number of notices made.
+
     ``users`` are users or ``access.TeamMember`` rows (anything with ``pk``).
     ``readers`` may pass ``access.readers_of(patient)`` when the caller has it already.
     """
-    allowed = access.readers_of(patient) if readers is None else readers
-    recipients = [u for u in users if u.pk in allowed]
-    if not recipients:
-        return []
-    notices = Notification.objects.bulk_create(
-        [Notification(user_id=u.pk, patient=patient, post=post, kind=kind) for u in recipients]
+    return _notify([(user, kind) for user in users], patient, post, readers)
+
+
+def _insert_notices(rows, patient, post):
+    """Insert ``[(user id, kind)]`` as unread notices with one prepared statement.
+
+    A post notifies its whole team (40 people on a busy patient) inside the request:
+    ``bulk_create`` spent about 4 ms building 40 model instances and a 280-parameter
+    ``INSERT ... RETURNING``, against 0.8 ms for this (bench/timeline.py). No signals
+    are lost: ``bulk_create`` sends none either.
+    """
+    meta = Notification._meta
+    columns = [meta.get_field(name).column for name in ("user", "patient", "post", "kind", "created_at")]
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    post_id = post.pk if post is not None else None
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(meta.db_table)} "  # noqa: S608 (metadata names)
+        f"({', '.join(connection.ops.quote_name(c) for c in columns)}) VALUES (%s, %s, %s, %s, %s)"
     )
-    preferences = email_preferences([u.pk for u in recipients])
-    immediate = [u.pk for u in recipients if preferences[u.pk] == NotificationPreference.Email.IMMEDIATE]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(user_id, patient.pk, post_id, str(kind), now) for user_id, kind in rows])
+
+
+def _notify(recipients, patient, post, readers):
+    """Notices for ``[(user, kind)]``: one insert, one preference query, one mail task.
+
+    Returns the number of notices made.
+    """
+    allowed = access.readers_of(patient) if readers is None else readers
+    recipients = [(u, kind) for u, kind in recipients if u.pk in allowed]
+    if not recipients:
+        return 0
+    _insert_notices([(u.pk, kind) for u, kind in recipients], patient, post)
+    user_ids = [u.pk for u, _kind in recipients]
+    preferences = email_preferences(user_ids)
+    immediate = [pk for pk in user_ids if preferences[pk] == NotificationPreference.Email.IMMEDIATE]
     if immediate:
         enqueue_with_transaction(send_immediate_notices, user_ids=immediate)
     from . import push
 
     if push.enabled():
-        pushed = [u.pk for u in recipients]
-        enqueue_with_transaction(push.send_push, user_ids=pushed)
-    return notices
+        enqueue_with_transaction(push.send_push, user_ids=user_ids)
+    return len(recipients)
 
 
 def notify_new_post(post):
-    """Everyone who may read the patient, except the author, hears of a new post."""
+    """Everyone who may read the patient, except the author, hears of a new post.
+
+    Those @-mentioned get a mention notice instead of the new-post one.
+    """
     from .mentions import handles_for, mentioned_users
 
     team = access.team_of(post.patient)
@@ -79,12 +110,11 @@ def notify_new_post(post):
     # One entry per person (someone may act for two facilities of the team).
     users = list({m.pk: m for m in team if m.pk != post.author_id}.values())
     mentioned_ids = {u.pk for u in mentioned_users(post.body, handles_for(users))}
-    mentioned = [u for u in users if u.pk in mentioned_ids]
-    others = [u for u in users if u.pk not in mentioned_ids]
     kind = Notification.Kind.ACK_REQUEST if post.ack_requested else Notification.Kind.NEW_POST
-    return notify(
-        mentioned, post.patient, Notification.Kind.MENTION, post=post, readers=readers
-    ) + notify(others, post.patient, kind, post=post, readers=readers)
+    recipients = [(u, Notification.Kind.MENTION if u.pk in mentioned_ids else kind) for u in users]
+    # Mentions first, as before: the notice list shows them in that order.
+    recipients.sort(key=lambda pair: pair[1] != Notification.Kind.MENTION)
+    return _notify(recipients, post.patient, post, readers)
 
 
 def email_preferences(user_ids):

@@ -61,11 +61,27 @@ def _visible_posts(user):
     return Post.objects.filter(patient__in=access.visible_patients(user))
 
 
-def _job_title(user, facility):
-    membership = FacilityMembership.objects.active().filter(user=user, facility=facility).first()
-    if membership is None:
-        return ""
-    return membership.job_title or membership.relation
+def _acting_memberships(user, patient):
+    """{facility id: membership} for the facilities ``user`` acts for on ``patient``'s team.
+
+    The facilities come from the policy (``access.facilities_acting_for``); the
+    membership gives the job title and role a post and its audit entry carry. One query,
+    in the facilities' order (the composer's choices).
+    """
+    rows = (
+        FacilityMembership.objects.active()
+        .filter(
+            user=user,
+            role__in=access.TEAM_ROLES,
+            facility__in=access.facilities_acting_for(user, patient),
+        )
+        .select_related("facility")
+        .order_by("facility__name_kana", "facility__name", "id")
+    )
+    acting = {}
+    for membership in rows:
+        acting.setdefault(membership.facility_id, membership)
+    return acting
 
 
 def timeline_page(request, patient):
@@ -74,7 +90,8 @@ def timeline_page(request, patient):
     Called by ``PatientPage.serve`` after its access check.
     """
     user = request.user
-    facilities = list(access.facilities_acting_for(user, patient))
+    acting = _acting_memberships(user, patient)
+    facilities = [membership.facility for membership in acting.values()]
     family = any(f.kind == FacilityKind.FAMILY for f in facilities)
     form = PostForm(facilities=facilities, for_family=family)
     if request.method == "POST":
@@ -82,18 +99,20 @@ def timeline_page(request, patient):
         form = PostForm(request.POST, request.FILES, facilities=facilities, for_family=family)
         if form.is_valid():
             data = form.cleaned_data
+            membership = acting[data["facility"].pk]
+            job_title = membership.job_title or membership.relation
+            # The audit entry names the facility and role the post is written for.
+            identity = {"facility": data["facility"], "role": membership.role}
+            if job_title:
+                identity["job_title"] = job_title
             # The post and its audit entry commit together (one commit per post).
             with transaction.atomic():
                 post = services.create_post(
-                    user,
-                    patient,
-                    data["facility"],
-                    _job_title(user, data["facility"]),
-                    data,
-                    uploads=data["files"],
+                    user, patient, data["facility"], job_title, data, uploads=data["files"]
                 )
                 audit_log.record(
-                    "post.create", request=request, target=post, patient=patient, method="POST"
+                    "post.create", request=request, target=post, patient=patient,
+                    method="POST", **identity,
                 )
             messages.success(request, _("投稿しました。"))
             return redirect(patient.url)

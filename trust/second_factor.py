@@ -4,12 +4,44 @@ The secretariat and facility administrators (and system administrators) must
 use one (SPEC §7). Anyone else may enrol; once enrolled, it is always asked.
 """
 
-from django_otp import devices_for_user
+import functools
+
+from django_otp import device_classes
 
 # Answers are kept on the user object, which lives for one request: the middleware
 # and the page header ask the same questions.
 _NEEDS = "_mimamori_needs_second_factor"
 _HAS = "_mimamori_has_second_factor"
+
+
+@functools.cache
+def _device_questions():
+    """``(label, sql)`` per installed device kind (TOTP, backup codes, passkeys).
+
+    Every django-otp device model has ``user`` and ``confirmed`` columns
+    (``django_otp.models.Device``). Built once: the installed apps do not change.
+    """
+    return [
+        (
+            model._meta.label,
+            f"SELECT 1 FROM {model._meta.db_table} WHERE "  # noqa: S608 (metadata names)
+            f"{model._meta.get_field('user').column} = %s AND "
+            f"{model._meta.get_field('confirmed').column} = %s",
+        )
+        for model in device_classes()
+    ]
+
+
+def _load(user):
+    """Whether ``user`` has a confirmed device of any kind, and their roles: one query.
+
+    Every request of a signed-in user who has not passed the second factor asks both.
+    """
+    from network.access import load_roles
+
+    devices = [(label, sql, [user.pk, True]) for label, sql in _device_questions()]
+    answers = load_roles(user, devices)
+    setattr(user, _HAS, any(answers.values()))
 
 
 def needs_second_factor(user):
@@ -18,6 +50,8 @@ def needs_second_factor(user):
     if not (user and user.is_authenticated):
         return False
     if not hasattr(user, _NEEDS):
+        if not hasattr(user, _HAS):
+            _load(user)
         setattr(
             user,
             _NEEDS,
@@ -27,8 +61,10 @@ def needs_second_factor(user):
 
 
 def has_confirmed_device(user):
+    if not (user and user.is_authenticated):
+        return False
     if not hasattr(user, _HAS):
-        setattr(user, _HAS, any(True for _ in devices_for_user(user, confirmed=True)))
+        _load(user)
     return getattr(user, _HAS)
 
 

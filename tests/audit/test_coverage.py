@@ -104,6 +104,24 @@ def test_post_file_thumbnail_and_export_reads_and_the_write_are_recorded(team, s
     assert log.verify() == []
 
 
+def test_a_post_is_recorded_with_the_facility_and_job_title_it_is_written_for(team, signed_in):
+    """Someone on the team through two facilities: the entry names the one chosen."""
+    from network import services as network_services
+    from network.models import MembershipRole
+
+    clinic = FacilityFactory(name="あおば診療所")
+    network_services.add_membership(team["nurse"], clinic, MembershipRole.STAFF, job_title="保健師")
+    join_team(team["patient"], clinic, team["nurse"])
+    client = signed_in(team["nurse"])
+    for facility, job_title in ((clinic, "保健師"), (team["station"], "看護師")):
+        response = client.post(team["patient"].url, {"body": "訪問しました", "facility": facility.pk})
+        assert response.status_code == 302
+        write = _last("post.create")
+        assert (write.facility_id, write.role, write.detail["job_title"]) == (facility.pk, "staff", job_title)
+        assert Post.objects.order_by("-id").first().author_job_title == job_title
+    assert log.verify() == []
+
+
 def test_edit_and_delete_are_recorded_against_the_post(team, signed_in):
     client = signed_in(team["nurse"])
     client.post(team["patient"].url, {"body": "最初の本文"})
