@@ -2,8 +2,10 @@
 
 * ``database`` (default): the ``SearchEntry`` table with SQLite FTS5 or PostgreSQL
   tsvector/GIN, chosen by the connection's vendor;
-* ``elasticsearch``: Elasticsearch 8/9 or OpenSearch 2/3, selected when
-  ``ELASTICSEARCH_URL`` or ``OPENSEARCH_URL`` is set (``SEARCH_BACKEND`` setting).
+* ``elasticsearch`` / ``opensearch``: one scale-out backend on Elasticsearch 8/9
+  or OpenSearch 2/3, selected when ``ELASTICSEARCH_URL`` or ``OPENSEARCH_URL`` is
+  set (``SEARCH_BACKEND`` setting); the two differ only in the client library
+  (``search.backends.elasticsearch.CLIENTS``).
 
 A backend stores ``search.documents.Doc`` objects and answers
 ``search(query, kinds, patients=..., pages=..., limit=...)`` with candidate hits
@@ -21,6 +23,7 @@ _instances = {}
 BACKENDS = {
     "database": "search.backends.database.DatabaseBackend",
     "elasticsearch": "search.backends.elasticsearch.ElasticsearchBackend",
+    "opensearch": "search.backends.elasticsearch.OpenSearchBackend",
 }
 
 

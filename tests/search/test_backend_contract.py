@@ -1,5 +1,6 @@
 """The same contract for every backend: the database one always, Elasticsearch when
-``ELASTICSEARCH_URL`` is set (skipped otherwise, with that reason)."""
+``ELASTICSEARCH_URL`` is set and OpenSearch when ``OPENSEARCH_URL`` is set (each
+skipped otherwise, with that reason)."""
 
 import os
 
@@ -18,14 +19,21 @@ from .conftest import write
 pytestmark = pytest.mark.django_db
 
 ES_URL = os.environ.get("ELASTICSEARCH_URL", "")
+OS_URL = os.environ.get("OPENSEARCH_URL", "")
 BACKENDS = [
     "database",
     pytest.param(
         "elasticsearch",
         marks=pytest.mark.skipif(
             not ES_URL,
-            reason="ELASTICSEARCH_URL is not set: no Elasticsearch cluster to run the contract against"
-            + (" (OPENSEARCH_URL needs the opensearch-py client, not implemented)" if os.environ.get("OPENSEARCH_URL") else ""),
+            reason="ELASTICSEARCH_URL is not set: no Elasticsearch cluster to run the contract against",
+        ),
+    ),
+    pytest.param(
+        "opensearch",
+        marks=pytest.mark.skipif(
+            not OS_URL,
+            reason="OPENSEARCH_URL is not set: no OpenSearch cluster to run the contract against",
         ),
     ),
 ]
@@ -35,45 +43,50 @@ BACKENDS = [
 def backend(request, settings):
     settings.SEARCH_BACKEND = request.param
     settings.SEARCH_ELASTICSEARCH_URL = ES_URL
+    settings.SEARCH_OPENSEARCH_URL = OS_URL
     settings.SEARCH_INDEX_NAME = f"mimamori-test-{os.getpid()}"
     reset_backends()
     chosen = get_backend()
+    if request.param != "database":
+        chosen.drop()  # left by an interrupted run
     chosen.clear()
     yield chosen
     if request.param != "database":
-        chosen.client.indices.delete(index=settings.SEARCH_INDEX_NAME, ignore_unavailable=True)
+        chosen.drop()
     reset_backends()
 
 
-def test_finds_a_two_character_word_inside_a_sentence(team, backend):
+def test_finds_a_two_character_word_inside_a_sentence(backend, team):
     write(team["nurse"], team["patient"], team["station"], "患者は昨日から発熱と咳があり")
     assert len(search(team["doctor"], "発熱", backend=backend).posts) == 1
 
 
-def test_phrase_needs_adjacent_characters(team, backend):
+def test_phrase_needs_adjacent_characters(backend, team):
     write(team["nurse"], team["patient"], team["station"], "熱が出て、発作はなし")
     assert search(team["doctor"], "発熱", backend=backend).posts == []
     assert len(search(team["doctor"], "熱", backend=backend).posts) == 1
 
 
-def test_width_and_kana_variants(team, backend):
+def test_width_and_kana_variants(backend, team):
     write(team["nurse"], team["patient"], team["station"], "ﾛｷｿﾆﾝ服用、ＡＤＬ自立")
     for q in ("ロキソニン", "ろきそにん", "adl", "ＡＤＬ"):
         assert len(search(team["doctor"], q, backend=backend).posts) == 1, q
 
 
-def test_outsider_and_ended_link_see_nothing(team, backend):
+def test_outsider_and_ended_link_see_nothing(backend, team):
     write(team["nurse"], team["patient"], team["station"], "褥瘡の処置")
     assert search(team["outsider"], "褥瘡", backend=backend).posts == []
     network_services.unlink_facility(team["patient"], team["clinic"])
     assert search(team["doctor"], "褥瘡", backend=backend).posts == []
 
 
-def test_deleted_post_and_deleted_patient_leave_nothing(team, backend):
+def test_deleted_post_and_deleted_patient_leave_nothing(backend, team):
     post = write(team["nurse"], team["patient"], team["station"], "褥瘡の処置")
     write(team["nurse"], team["patient"], team["station"], "発熱あり")
     timeline_services.delete_post(post, team["nurse"])
     assert search(team["doctor"], "褥瘡", backend=backend).posts == []
+    # The patient was indexed by this backend (it is requested before the team is made).
+    assert [p.title for p, _s, _u in search(team["doctor"], "ふくい", backend=backend).patients] == ["福井 トメ"]
     count_before = backend.count()
     PatientPage.objects.get(pk=team["patient"].pk).delete()
     assert backend.count() < count_before
