@@ -387,6 +387,7 @@ OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 # --- Search (search app) ------------------------------------------------------------
 # The database backend (SQLite FTS5 / PostgreSQL tsvector) unless an OpenSearch or
 # Elasticsearch URL is given (OpenSearch first when both are); see docs/search.md.
+# The consent archive gets its own index, <SEARCH_INDEX_NAME>-archive, on that cluster.
 SEARCH_ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
 SEARCH_OPENSEARCH_URL = os.environ.get("OPENSEARCH_URL", "")
 SEARCH_BACKEND = os.environ.get(

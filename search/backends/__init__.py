@@ -11,6 +11,10 @@ A backend stores ``search.documents.Doc`` objects and answers
 ``search(query, kinds, patients=..., pages=..., limit=...)`` with candidate hits
 (``Hit``) restricted to the given patient/page querysets. Callers confirm every
 hit on its normalised text and build snippets (``search.query``).
+
+A backend with ``has_archive_index`` also holds the consent archive's records in an
+index of their own (``archive_*`` methods, used by ``search.archive``); the database
+backend has none, and the archive reads the database directly.
 """
 
 from dataclasses import dataclass

@@ -23,6 +23,10 @@ Elasticsearch client refuses OpenSearch servers, and opensearch-py takes request
 bodies as ``body=`` where elasticsearch-py 9 takes ``settings=``, ``mappings=``,
 ``query=``, ``document=``; each has its own bulk helper.
 
+The consent archive (``search.archive``) gets its own index on the same cluster,
+``<SEARCH_INDEX_NAME>-archive`` (``ARCHIVE_MAPPINGS``), written and queried through
+the ``archive_*`` methods.
+
 Not run against a live cluster in this repository's CI (none is available); the
 contract tests in tests/search/test_backend_contract.py run when
 ``ELASTICSEARCH_URL`` or ``OPENSEARCH_URL`` is set.
@@ -65,6 +69,35 @@ MAPPINGS = {
         "page_id": {"type": "long"},
         "facility_ids": {"type": "long"},
         "seq": {"type": "long"},
+        "text": {
+            "type": "text",
+            "analyzer": "ja_kuromoji",
+            "fields": {
+                "bigram": {"type": "text", "analyzer": "ja_bigram"},
+                "unigram": {"type": "text", "analyzer": "ja_unigram"},
+            },
+        },
+    },
+}
+
+# The consent archive's records (search.archive.ArchiveDocument.body()): administrative
+# data of a form, never post text. ``text`` is the normalised name, kana and reference,
+# searched like the main index; ``reference_key`` is the normalised reference without
+# hyphens, for prefix queries; the rest are filters or shown as they are.
+ARCHIVE_MAPPINGS = {
+    "dynamic": "strict",
+    "properties": {
+        "source": {"type": "keyword"},
+        "form": {"type": "keyword"},
+        "reference": {"type": "keyword"},
+        "reference_key": {"type": "keyword"},
+        "name": {"type": "keyword", "index": False},
+        "name_kana": {"type": "keyword", "index": False},
+        "date": {"type": "date", "format": "date"},
+        "status": {"type": "keyword"},
+        "facility_ids": {"type": "long"},
+        "facilities": {"type": "keyword", "index": False},
+        "url": {"type": "keyword", "index": False},
         "text": {
             "type": "text",
             "analyzer": "ja_kuromoji",
@@ -150,6 +183,13 @@ class ElasticsearchClient:
 
         bulk(self.client, actions, chunk_size=chunk_size, refresh="wait_for")
 
+    def put(self, index, doc_id, document):
+        self.client.index(index=index, id=doc_id, document=document, refresh="wait_for")
+
+    def remove(self, index, doc_id):
+        """Delete one document; a missing one is not an error."""
+        self.client.options(ignore_status=404).delete(index=index, id=doc_id, refresh="wait_for")
+
     def delete_by_query(self, index, query):
         self.client.delete_by_query(index=index, query=query, refresh=True, conflicts="proceed")
 
@@ -191,6 +231,13 @@ class OpenSearchClient:
         from opensearchpy.helpers import bulk
 
         bulk(self.client, actions, chunk_size=chunk_size, refresh="wait_for")
+
+    def put(self, index, doc_id, document):
+        self.client.index(index=index, id=doc_id, body=document, refresh="wait_for")
+
+    def remove(self, index, doc_id):
+        """Delete one document; a missing one is not an error."""
+        self.client.delete(index=index, id=doc_id, refresh="wait_for", ignore=404)
 
     def delete_by_query(self, index, query):
         self.client.delete_by_query(
@@ -235,10 +282,12 @@ class ElasticsearchBackend:
     """The scale-out backend; ``name`` (the engine) only chooses the client adapter."""
 
     name = "elasticsearch"
+    has_archive_index = True
 
     def __init__(self, client=None):
         self.client = client or client_for(self.name)
         self.index = getattr(settings, "SEARCH_INDEX_NAME", "mimamori-search")
+        self.archive_index = f"{self.index}-archive"
         self._ready = set()
 
     def _ensure(self, index, mappings):
@@ -250,6 +299,9 @@ class ElasticsearchBackend:
 
     def _ensure_index(self):
         self._ensure(self.index, MAPPINGS)
+
+    def _ensure_archive_index(self):
+        self._ensure(self.archive_index, ARCHIVE_MAPPINGS)
 
     def _source(self, doc, facility_cache):
         ids = []
@@ -311,14 +363,17 @@ class ElasticsearchBackend:
     def compact(self):
         self._ensure_index()
         self.client.forcemerge(self.index)
+        if self.archive_index in self._ready:
+            self.client.forcemerge(self.archive_index)
 
     def count(self):
         self._ensure_index()
         return self.client.count(self.index)
 
     def drop(self):
-        """Delete the index (tests; an operator would use the cluster's own tools)."""
+        """Delete both indexes (tests; an operator would use the cluster's own tools)."""
         self.client.delete_index(self.index)
+        self.client.delete_index(self.archive_index)
         self._ready.clear()
 
     # --- reading -------------------------------------------------------------
@@ -345,6 +400,40 @@ class ElasticsearchBackend:
             )
             for h in response["hits"]["hits"]
         ]
+
+    # --- the consent archive's index (search.archive) ------------------------
+
+    def archive_put(self, key, document):
+        """Add or replace one archive record (``document``: ``ArchiveDocument.body()``)."""
+        self._ensure_archive_index()
+        self.client.put(self.archive_index, key, document)
+
+    def archive_add_many(self, documents, batch_size=500):
+        """``documents``: iterable of (key, body)."""
+        self._ensure_archive_index()
+        actions = (
+            {"_index": self.archive_index, "_id": key, "_source": body} for key, body in documents
+        )
+        self.client.bulk(actions, chunk_size=batch_size)
+
+    def archive_delete(self, key):
+        self._ensure_archive_index()
+        self.client.remove(self.archive_index, key)
+
+    def archive_clear(self):
+        self.client.delete_index(self.archive_index)
+        self._ready.discard(self.archive_index)
+        self._ensure_archive_index()
+
+    def archive_search(self, body):
+        """[(key, source)] of the hits of ``body`` (built by ``search.archive.build_index_query``)."""
+        self._ensure_archive_index()
+        response = self.client.search(self.archive_index, body)
+        return [(h["_id"], h["_source"]) for h in response["hits"]["hits"]]
+
+    def archive_count(self):
+        self._ensure_archive_index()
+        return self.client.count(self.archive_index)
 
 
 class OpenSearchBackend(ElasticsearchBackend):

@@ -12,6 +12,7 @@ import pytest
 
 from search.backends import get_backend, reset_backends
 from search.backends.elasticsearch import (
+    ARCHIVE_MAPPINGS,
     INDEX_SETTINGS,
     MAPPINGS,
     ElasticsearchClient,
@@ -49,7 +50,7 @@ def test_each_url_setting_selects_its_client_library(settings, fresh_backends, e
     assert type(backend.client) is adapter
     client = backend.client.client
     assert f"{type(client).__module__.split('.')[0]}.{type(client).__name__}" == library_class
-    assert backend.index == "mimamori-x"
+    assert (backend.index, backend.archive_index) == ("mimamori-x", "mimamori-x-archive")
 
 
 @pytest.mark.parametrize(("engine", "variable"), [("elasticsearch", "ELASTICSEARCH_URL"), ("opensearch", "OPENSEARCH_URL")])
@@ -82,17 +83,23 @@ def test_the_settings_choose_the_backend_from_the_environment(environment, expec
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_the_index_is_created_with_kuromoji_and_ngram_analysis(engine):
+def test_both_indexes_are_created_with_kuromoji_and_ngram_analysis(engine):
     recorder = Recorder()
     recorder.queue("HEAD", "/mimamori-search", status=404)
+    recorder.queue("HEAD", "/mimamori-search-archive", status=404)
     backend = recording_backend(engine, recorder)
     backend.count()
+    backend.archive_count()
     created = {r.path: r.body for r in recorder.requests if r.method == "PUT"}
     # opensearch-py is given body={"settings", "mappings"}, elasticsearch-py settings=/mappings=:
     # the same request reaches the cluster.
-    assert created == {"/mimamori-search": {"settings": INDEX_SETTINGS, "mappings": MAPPINGS}}
+    assert created == {
+        "/mimamori-search": {"settings": INDEX_SETTINGS, "mappings": MAPPINGS},
+        "/mimamori-search-archive": {"settings": INDEX_SETTINGS, "mappings": ARCHIVE_MAPPINGS},
+    }
     analyzer = INDEX_SETTINGS["analysis"]["analyzer"]
     assert analyzer["ja_kuromoji"]["tokenizer"] == "kuromoji_tokenizer"
+    assert ARCHIVE_MAPPINGS["properties"]["text"]["fields"] == MAPPINGS["properties"]["text"]["fields"]
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -101,6 +108,8 @@ def test_writes_go_through_the_engines_own_bulk_helper_and_by_query_calls(engine
     backend = recording_backend(engine, recorder)
     backend.add_many([Doc(kind=EntryKind.PAGE, text="お知らせ", page_id=4)])
     backend.delete(EntryKind.PAGE, 4)
+    backend.archive_put("patients-9", {"source": "patients", "form": "5"})
+    backend.archive_delete("patients-9")
     bulk = recorder.to("PUT" if engine == "elasticsearch" else "POST", "/_bulk")
     assert len(bulk) == 1 and bulk[0].params == {"refresh": "wait_for"}
     action, source = bulk[0].body
@@ -109,6 +118,9 @@ def test_writes_go_through_the_engines_own_bulk_helper_and_by_query_calls(engine
     (by_query,) = recorder.to("POST", "/mimamori-search/_delete_by_query")
     assert by_query.body == {"query": {"term": {"page_id": 4}}}
     assert by_query.params == {"refresh": "true", "conflicts": "proceed"}
+    (put,) = recorder.to("PUT", "/mimamori-search-archive/_doc/patients-9")
+    assert put.body == {"source": "patients", "form": "5"} and put.params == {"refresh": "wait_for"}
+    assert recorder.to("DELETE", "/mimamori-search-archive/_doc/patients-9")
 
 
 @pytest.mark.parametrize("engine", ENGINES)
