@@ -196,6 +196,9 @@ def test_withdrawal_leaves_the_marker_nowhere(world, capsys):
     assert tombstone.counts["post_versions"] >= 2
     assert tombstone.counts["family_accounts"] == 1
     assert tombstone.counts["mail_copies"] >= 2
+    # Search entries: the patient's name, the post and its two attachments in the search
+    # app's index (the Wagtail page index adds its own).
+    assert tombstone.counts["search_entries"] >= 4, tombstone.counts["search_entries"]
     assert tombstone.reference == "R8-0012"
     # The other patient is untouched, files included.
     other_post = Post.objects.get(patient=world["other"])
