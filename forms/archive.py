@@ -8,7 +8,7 @@ carry the administrative data of the form only; no submission holds timeline con
 from django.urls import reverse
 from django.utils import timezone
 
-from search.archive import ArchiveRecord
+from search.archive import ArchiveDocument, ArchiveRecord
 
 from . import definitions
 from .models import Submission, SubmissionStatus
@@ -26,9 +26,16 @@ def _first(data, keys):
     return ""
 
 
+def _who(submission):
+    """(name, kana) of the person or facility the submission is about."""
+    data = submission.data or {}
+    return _first(data, _NAME_KEYS) or submission.contact_name, _first(data, _KANA_KEYS)
+
+
 class SubmissionArchiveSource:
     key = "submissions"
     label = "申請書類（様式1〜8）"
+    model = "forms.Submission"
     forms = [
         (form.number, form.label if form.label == form.title else f"{form.label} {form.title}")
         for form in definitions.FORMS
@@ -50,26 +57,38 @@ class SubmissionArchiveSource:
             day = timezone.localdate(submission.submitted_at)
             if not criteria.in_range(day) or not criteria.matches_reference(submission.reference):
                 continue
-            data = submission.data or {}
-            name = _first(data, _NAME_KEYS) or submission.contact_name
-            kana = _first(data, _KANA_KEYS)
+            name, kana = _who(submission)
             if not criteria.matches_text(name, kana, submission.reference):
                 continue
-            facility = submission.facility.name if submission.facility else data.get("facility_name", "")
-            out.append(
-                ArchiveRecord(
-                    source=self.key,
-                    form=submission.form_number,
-                    reference=submission.reference,
-                    name=name,
-                    name_kana=kana,
-                    date=day,
-                    status=submission.status,
-                    status_label=submission.get_status_display(),
-                    facilities=[facility] if facility else [],
-                    url=reverse("wagtailadmin_pages:edit", args=[submission.pk]),
-                )
-            )
+            out.append(self.document_for(submission).record)
             if len(out) >= criteria.limit:
                 break
         return out
+
+    def documents(self):
+        for submission in Submission.objects.select_related("facility").order_by("pk").iterator(chunk_size=500):
+            yield self.document_for(submission)
+
+    def document_for(self, submission):
+        """The form's administrative data: who it is about, its facility, date and status."""
+        data = submission.data or {}
+        name, kana = _who(submission)
+        facility = submission.facility.name if submission.facility else data.get("facility_name", "")
+        record = ArchiveRecord(
+            source=self.key,
+            form=submission.form_number,
+            reference=submission.reference,
+            name=name,
+            name_kana=kana,
+            date=timezone.localdate(submission.submitted_at),
+            status=submission.status,
+            status_label=submission.get_status_display(),
+            facilities=[facility] if facility else [],
+            url=reverse("wagtailadmin_pages:edit", args=[submission.pk]),
+        )
+        return ArchiveDocument(
+            source=self.key,
+            id=submission.pk,
+            record=record,
+            facility_ids=[submission.facility_id] if submission.facility_id else [],
+        )

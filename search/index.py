@@ -44,7 +44,8 @@ def remove(kind, target_id):
 
 
 def rebuild(stdout=None, batch_size=500):
-    """Drop and rebuild the whole index from the database (``manage.py rebuild_search``)."""
+    """Drop and rebuild the whole index from the database (``manage.py rebuild_search``),
+    and the consent archive's index when the backend has one (``counts["archive"]``)."""
     from wagtail.models import Page
 
     from network.models import PatientPage
@@ -90,4 +91,10 @@ def rebuild(stdout=None, batch_size=500):
             flush()
         counts["pages"] = n
         flush(force=True)
+    # The consent archive's own index, when the backend keeps one (scale-out only).
+    from . import archive
+
+    archive_count = archive.rebuild(batch_size=batch_size)
+    if archive_count is not None:
+        counts["archive"] = archive_count
     return counts

@@ -6,6 +6,10 @@
 * A post, attachment, patient or page deleted through the ORM leaves nothing in
   any backend (the consent-withdrawal purge deletes that way).
 * Pages are (re)indexed when published and dropped when unpublished.
+* The consent archive's index (scale-out backend only; ``search.archive``): a source's
+  rows are followed by ``archive.register`` (post_save/post_delete of its model);
+  here, what else changes a record: publishing or unpublishing a patient (status),
+  team links (the record's facilities), and facilities renamed or deleted.
 """
 
 from django.db.models.signals import post_delete, post_save
@@ -13,8 +17,10 @@ from django.db.models.signals import post_delete, post_save
 from wagtail.models import Page
 from wagtail.signals import page_published, page_unpublished
 
-from . import index
+from . import archive, index
 from .models import EntryKind
+
+PATIENT_MODEL = "network.PatientPage"
 
 
 def post_saved(sender, instance, created=False, raw=False, **kwargs):
@@ -51,12 +57,15 @@ def _index_any_page(page):
     specific_class = page.specific_class
     if specific_class is not None and issubclass(specific_class, PatientPage):
         index.index_patient(page.specific)
-    else:
-        index.index_page(page)
+        return True
+    index.index_page(page)
+    return False
 
 
 def page_changed(sender, instance, **kwargs):
-    _index_any_page(instance)
+    if _index_any_page(instance):
+        # Unpublishing may save the page as a plain Page: the archive record's status.
+        archive.changed(PATIENT_MODEL, instance.pk)
 
 
 def page_deleted(sender, instance, **kwargs):
@@ -75,13 +84,26 @@ def team_changed(sender, instance, raw=False, **kwargs):
         from .backends import get_backend
 
         get_backend().update_team(instance.patient_id)
+        archive.changed(PATIENT_MODEL, instance.patient_id)
+
+
+def team_link_deleted(sender, instance, **kwargs):
+    archive.changed(PATIENT_MODEL, instance.patient_id)
+
+
+def facility_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        archive.facility_changed(instance.pk)
 
 
 def register():
-    from network.models import PatientPage, TeamLink
+    from network.models import Facility, PatientPage, TeamLink
     from timeline.models import Attachment, Post
 
     post_save.connect(team_changed, sender=TeamLink, dispatch_uid="search_team_changed")
+    post_delete.connect(team_link_deleted, sender=TeamLink, dispatch_uid="search_team_link_deleted")
+    post_save.connect(facility_changed, sender=Facility, dispatch_uid="search_facility_saved")
+    post_delete.connect(facility_changed, sender=Facility, dispatch_uid="search_facility_deleted")
     post_save.connect(post_saved, sender=Post, dispatch_uid="search_post_saved")
     post_save.connect(attachment_saved, sender=Attachment, dispatch_uid="search_attachment_saved")
     post_delete.connect(post_deleted, sender=Post, dispatch_uid="search_post_deleted")

@@ -385,10 +385,13 @@ OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list(
 )
 OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 # --- Search (search app) ------------------------------------------------------------
-# The database backend (SQLite FTS5 / PostgreSQL tsvector) unless an Elasticsearch
-# URL is given; see docs/search.md.
+# The database backend (SQLite FTS5 / PostgreSQL tsvector) unless an OpenSearch or
+# Elasticsearch URL is given (OpenSearch first when both are); see docs/search.md.
+# The consent archive gets its own index, <SEARCH_INDEX_NAME>-archive, on that cluster.
 SEARCH_ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
+SEARCH_OPENSEARCH_URL = os.environ.get("OPENSEARCH_URL", "")
 SEARCH_BACKEND = os.environ.get(
-    "SEARCH_BACKEND", "elasticsearch" if SEARCH_ELASTICSEARCH_URL else "database"
+    "SEARCH_BACKEND",
+    "opensearch" if SEARCH_OPENSEARCH_URL else "elasticsearch" if SEARCH_ELASTICSEARCH_URL else "database",
 )
 SEARCH_INDEX_NAME = os.environ.get("SEARCH_INDEX_NAME", "mimamori-search")

@@ -43,6 +43,7 @@ _TARGET = {
 
 class DatabaseBackend:
     name = "database"
+    has_archive_index = False  # the consent archive reads the database (search.archive)
 
     # --- writing -------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from accounts.invitations import send_invitation
 from erasure.models import SentMail, Tombstone
 from erasure.services import withdraw_consent
 from network.models import Facility, MemberLink, PatientPage, TeamLink
+from search import archive
 from tests.erasure.residue import database_files, file_hits, table_dump_hits, tree
 from tests.factories import (
     FacilityFactory,
@@ -119,6 +120,12 @@ def _everything(world):
         "media": file_hits(tree(world["media"]), marker),
         "mail": file_hits(tree(world["mail_dir"]), marker),
         "search": [p.pk for p in Page.objects.search(marker)],
+        # The secretariat's consent archive: read from the tables above by default, from its
+        # own index (<SEARCH_INDEX_NAME>-archive) when a scale-out backend is configured.
+        "archive": [
+            r.reference
+            for r in archive.search(world["secretariat"], archive.ArchiveCriteria(text=marker))
+        ],
     }
     return stores, table_names
 
@@ -142,6 +149,7 @@ def test_the_marker_is_planted_everywhere_before(world):
         assert stores["database files"], "the database file's bytes"
     assert stores["mail"], "the family's invitation names the family facility"
     assert stores["search"], "the patient page is in the search index"
+    assert stores["archive"], "the consent archive lists the patient's registration"
     assert Post.objects.get(pk=world["post"].pk).body == "解熱しました"
     assert Notification.objects.filter(patient=world["patient"]).exists()
     assert SentMail.objects.filter(patients=world["patient"]).count() >= 2
@@ -164,10 +172,13 @@ def test_withdrawal_leaves_the_marker_nowhere(world, capsys):
     print(f"  MEDIA_ROOT: {len(tree(world['media']))} entries")
     print(f"  mail directory: {len(tree(world['mail_dir']))} entries")
     print("  Wagtail search index (Page.objects.search)")
+    print(f"  consent archive ({'archive index' if archive.index_backend() else 'database'})")
     print(f"  deletion journal: {world['mail_dir'].parent / 'journal'}")
     with capsys.disabled():
         print(capsys.readouterr().out)
-    assert stores == {"tables": {}, "database files": [], "media": [], "mail": [], "search": []}
+    assert stores == {
+        "tables": {}, "database files": [], "media": [], "mail": [], "search": [], "archive": []
+    }
     assert file_hits(tree(world["mail_dir"].parent / "journal"), marker) == []
 
     assert not PatientPage.objects.filter(pk=patient.pk).exists()
@@ -185,6 +196,9 @@ def test_withdrawal_leaves_the_marker_nowhere(world, capsys):
     assert tombstone.counts["post_versions"] >= 2
     assert tombstone.counts["family_accounts"] == 1
     assert tombstone.counts["mail_copies"] >= 2
+    # Search entries: the patient's name, the post and its two attachments in the search
+    # app's index (the Wagtail page index adds its own).
+    assert tombstone.counts["search_entries"] >= 4, tombstone.counts["search_entries"]
     assert tombstone.reference == "R8-0012"
     # The other patient is untouched, files included.
     other_post = Post.objects.get(patient=world["other"])
