@@ -88,6 +88,10 @@ def team_changed(sender, instance, raw=False, **kwargs):
 
 
 def team_link_deleted(sender, instance, **kwargs):
+    from .backends import get_backend
+
+    # The remaining team's facility ids (ending a link saves it and goes through team_changed).
+    get_backend().update_team(instance.patient_id)
     archive.changed(PATIENT_MODEL, instance.patient_id)
 
 

@@ -158,3 +158,24 @@ def test_a_search_sends_the_elasticsearch_dsl_body_unchanged(engine, db):
     must = request.body["query"]["bool"]["must"]
     assert must == [{"match_phrase": {"text.bigram": "ふくい"}}]
     assert request.body["sort"] == [{"seq": {"order": "desc"}}]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_deleted_team_link_updates_the_facility_ids_too(engine, db, settings, fresh_backends):
+    """Ending a link saves it (post_save); deleting it must not leave its facility's id behind."""
+    from search import backends
+    from tests.factories import FacilityFactory, join_team, make_patient
+    from network.models import TeamLink
+
+    settings.SEARCH_BACKEND = engine
+    recorder = Recorder()
+    backends._instances[engine] = recording_backend(engine, recorder)
+    patient = make_patient()
+    kept, dropped = FacilityFactory(), FacilityFactory()
+    join_team(patient, kept)
+    join_team(patient, dropped)
+    recorder.requests.clear()
+    TeamLink.objects.get(patient=patient, facility=dropped).delete()
+    (request,) = recorder.to("POST", "/mimamori-search/_update_by_query")
+    assert request.body["query"] == {"term": {"patient_id": patient.pk}}
+    assert request.body["script"]["params"] == {"ids": [kept.pk]}
