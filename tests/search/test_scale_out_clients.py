@@ -163,9 +163,9 @@ def test_a_search_sends_the_elasticsearch_dsl_body_unchanged(engine, db):
 @pytest.mark.parametrize("engine", ENGINES)
 def test_a_deleted_team_link_updates_the_facility_ids_too(engine, db, settings, fresh_backends):
     """Ending a link saves it (post_save); deleting it must not leave its facility's id behind."""
+    from network.models import TeamLink
     from search import backends
     from tests.factories import FacilityFactory, join_team, make_patient
-    from network.models import TeamLink
 
     settings.SEARCH_BACKEND = engine
     recorder = Recorder()
