@@ -144,13 +144,14 @@ def record(action, *, request=None, actor=None, target=None, patient=None, facil
         disaster_mode=bool(getattr(request, "disaster_mode", False)),
         detail=detail,
     )
-    with transaction.atomic():
+    # No savepoint of its own: if the entry cannot be written, the whole transaction
+    # it belongs to (e.g. the post it records) must fail with it.
+    with transaction.atomic(savepoint=False):
         head, _ = ChainHead.objects.select_for_update().get_or_create(pk=1)
         entry.prev_hash = head.last_hash
         entry.entry_hash = _hash(entry.prev_hash, entry)
-        entry.save()
-        head.last_hash = entry.entry_hash
-        head.save(update_fields=["last_hash"])
+        entry.save(force_insert=True)
+        ChainHead.objects.filter(pk=head.pk).update(last_hash=entry.entry_hash)
     if request is not None:
         request._audit_recorded = True
         if decision == DENIED:

@@ -33,7 +33,9 @@ def create_post(author, patient, facility, job_title, data, uploads=()):
     """
     written = []
     try:
-        with transaction.atomic(), reversion.create_revision(atomic=False):
+        # No savepoint: a caller's transaction (the view's, with the audit entry) fails
+        # as a whole when the post does, which is what it wants.
+        with transaction.atomic(savepoint=False), reversion.create_revision(atomic=False):
             reversion.set_user(author)
             post = Post.objects.create(
                 patient=patient,

@@ -76,6 +76,8 @@ def _acting_memberships(user, patient):
             facility__in=access.facilities_acting_for(user, patient),
         )
         .select_related("facility")
+        # What the composer, the post and its audit entry use; nothing else is loaded.
+        .only("facility_id", "role", "job_title", "relation", "facility__kind", "facility__name")
         .order_by("facility__name_kana", "facility__name", "id")
     )
     acting = {}
