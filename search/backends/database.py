@@ -83,6 +83,9 @@ class DatabaseBackend:
     def search(self, query, kinds, patients=None, pages=None, limit=200, facilities=None):
         """Candidate hits of ``kinds``, newest entries first, within the scope querysets.
 
+        ``patients`` is a queryset or a list of patient ids (the policy's answer,
+        evaluated once per search).
+
         ``facilities`` (the caller's team facility ids) matters to external indexes
         only: here the join with the policy's patient queryset is already exact.
         """
@@ -92,7 +95,13 @@ class DatabaseBackend:
         where.append("e.kind IN (" + ", ".join(["%s"] * len(kinds)) + ")")
         params += list(kinds)
         scope = []
-        if patients is not None:
+        if isinstance(patients, list | tuple | set | frozenset):
+            # The policy's answer already evaluated (``search.query._evaluated``): plain
+            # ids give the planner exact figures and cost nothing to plan.
+            if patients:
+                scope.append("e.patient_id IN (" + ", ".join(["%s"] * len(patients)) + ")")
+                params += list(patients)
+        elif patients is not None:
             sql, p = patients.values("pk").query.sql_with_params()
             scope.append(f"e.patient_id IN ({sql})")
             params += list(p)

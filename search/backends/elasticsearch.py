@@ -382,7 +382,11 @@ class ElasticsearchBackend:
         if not query:
             return []
         self._ensure_index()
-        patient_ids = list(patients.values_list("pk", flat=True)) if patients is not None else None
+        if patients is None or isinstance(patients, list | tuple | set | frozenset):
+            # None, or the policy's answer already evaluated (``search.query._evaluated``).
+            patient_ids = list(patients) if patients is not None else None
+        else:
+            patient_ids = list(patients.values_list("pk", flat=True))
         page_ids = list(pages.values_list("pk", flat=True)) if pages is not None else None
         if not patient_ids and not page_ids:
             return []

@@ -143,3 +143,39 @@ def test_searching_is_audited_without_the_words(team, signed_in):
     assert entry.detail["job_title"] == "医師"  # who read, by job (the audit log keeps it)
     assert "褥瘡" not in str(entry.detail)
     assert entry.created_at <= timezone.now()
+
+
+def test_the_policy_is_asked_once_per_search_and_its_answer_scopes_every_statement(team):
+    """The policy's joins run in one statement; the others get its ids (cheap to plan)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    write(team["nurse"], team["patient"], team["station"], "褥瘡の処置をしました。")
+    write(team["outsider"], team["other_patient"], team["other"], "褥瘡あり")
+    with CaptureQueriesContext(connection) as queries:
+        results = search(team["doctor"], "褥瘡")
+    assert [r.post.patient_id for r in results.posts] == [team["patient"].pk]
+    policy = [q["sql"] for q in queries.captured_queries if "network_memberlink" in q["sql"]]
+    # visible_patients, read once; the other statements get its ids.
+    assert len(policy) == 1, policy
+
+
+@pytest.mark.parametrize("limit", [0, 1])
+def test_a_scope_too_large_for_an_id_list_stays_the_policy_subquery(team, monkeypatch, limit):
+    """Past ID_LIST_LIMIT (the secretariat of a large region) the answer is the same."""
+    from search import query as search_query
+
+    monkeypatch.setattr(search_query, "ID_LIST_LIMIT", limit)
+    write(team["nurse"], team["patient"], team["station"], "褥瘡の処置をしました。")
+    write(team["outsider"], team["other_patient"], team["other"], "褥瘡あり")
+    assert [r.post.patient_id for r in search(team["doctor"], "褥瘡").posts] == [team["patient"].pk]
+    assert [p.pk for p, _s, _u in search(team["doctor"], "福井").patients] == [team["patient"].pk]
+    assert search(team["outsider"], "福井").patients == []
+
+
+def test_a_member_of_no_team_searches_without_error(team):
+    from tests.factories import FacilityFactory, make_staff
+
+    loner = make_staff(FacilityFactory())
+    results = search(loner, "褥瘡")
+    assert results.posts == [] and results.patients == []
