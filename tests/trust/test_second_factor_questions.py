@@ -32,6 +32,12 @@ def _answers(user):
     with CaptureQueriesContext(connection) as queries:
         answers = (has_confirmed_device(user), needs_second_factor(user))
         roles = (access.is_secretariat(user), access.is_facility_admin(user))
+    # The one statement agrees with the policy's own queries, asked on a fresh object.
+    other = _fresh(user)
+    assert roles == (
+        other.groups.filter(name=access.SECRETARIAT_GROUP).exists(),
+        access.administered_facilities(other).exists(),
+    )
     return answers, roles, len(queries)
 
 
